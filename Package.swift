@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// RewardKit: preference and reward models learned from pairwise comparisons.
+//
+// Layers (dependencies point down):
+//   Examples/*, rewardkit (RewardKitCLI)        user-facing programs
+//   RewardTraining                              trainer loop, metrics, reports
+//   RewardModels                                Bradley–Terry, Thurstone, GPM, mixtures, regret
+//   PreferenceData                              comparison sets, loaders, synthetic generators
+//   Optimizers, Layers                          SGD/Adam/L-BFGS; layers with explicit gradients
+//   NumericCore                                 Tensor, BLAS/LAPACK, stable functions, RNG
+//   COpenBLAS                                   cblas.h + lapacke.h
+
+let package = Package(
+    name: "RewardKit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "RewardKit", targets: ["RewardKit"]),
+        .library(name: "NumericCore", targets: ["NumericCore"]),
+        .executable(name: "rewardkit", targets: ["RewardKitCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
+        ),
+        .target(
+            name: "NumericCore",
+            dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .target(name: "Layers", dependencies: ["NumericCore"]),
+        .target(name: "Optimizers", dependencies: ["NumericCore"]),
+        .target(name: "PreferenceData", dependencies: ["NumericCore"]),
+        .target(
+            name: "RewardModels",
+            dependencies: ["NumericCore", "Layers", "Optimizers", "PreferenceData"]
+        ),
+        .target(
+            name: "RewardTraining",
+            dependencies: ["NumericCore", "Layers", "Optimizers", "PreferenceData", "RewardModels"]
+        ),
+        .target(
+            name: "RewardKit",
+            dependencies: ["NumericCore", "Layers", "Optimizers", "PreferenceData", "RewardModels", "RewardTraining"]
+        ),
+        .executableTarget(
+            name: "RewardKitCLI",
+            dependencies: ["RewardKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // Examples (each is a runnable program; the tests run them as processes).
+        .executableTarget(name: "logistic-regression", dependencies: ["RewardKit"], path: "Examples/logistic-regression"),
+
+        // Benchmarks (plain executables; run them in release mode, see Benchmarks/README.md).
+        .executableTarget(
+            name: "numeric-core-bench",
+            dependencies: ["NumericCore", "COpenBLAS"],
+            path: "Benchmarks/numeric-core-bench"
+        ),
+
+        // Tests
+        .target(name: "TestSupport", dependencies: ["NumericCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "TestSupport"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "TestSupport"]),
+        .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Layers", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,105 @@
+import RealModule
+import COpenBLAS
+
+extension Float: BLASScalar {
+    @inlinable
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    @inlinable
+    public static func gemv(
+        transpose: Bool, m: Int, n: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>, incx: Int,
+        beta: Float, y: UnsafeMutablePointer<Float>, incy: Int
+    ) {
+        cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha,
+                    a, blasint(lda), x, blasint(incx), beta, y, blasint(incy))
+    }
+
+    @inlinable
+    public static func ger(
+        m: Int, n: Int, alpha: Float, x: UnsafePointer<Float>, incx: Int,
+        y: UnsafePointer<Float>, incy: Int, a: UnsafeMutablePointer<Float>, lda: Int
+    ) {
+        cblas_sger(CblasRowMajor, blasint(m), blasint(n), alpha, x, blasint(incx), y, blasint(incy), a, blasint(lda))
+    }
+
+    @inlinable
+    public static func syrk(
+        transpose: Bool, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_ssyrk(CblasRowMajor, CblasLower, transpose ? CblasTrans : CblasNoTrans, blasint(n), blasint(k),
+                    alpha, a, blasint(lda), beta, c, blasint(ldc))
+    }
+
+    @inlinable
+    public static func dot(count: Int, _ x: UnsafePointer<Float>, _ incx: Int, _ y: UnsafePointer<Float>, _ incy: Int) -> Float {
+        cblas_sdot(blasint(count), x, blasint(incx), y, blasint(incy))
+    }
+
+    @inlinable
+    public static func axpy(count: Int, alpha: Float, x: UnsafePointer<Float>, incx: Int, y: UnsafeMutablePointer<Float>, incy: Int) {
+        cblas_saxpy(blasint(count), alpha, x, blasint(incx), y, blasint(incy))
+    }
+
+    @inlinable
+    public static func scal(count: Int, alpha: Float, x: UnsafeMutablePointer<Float>, incx: Int) {
+        cblas_sscal(blasint(count), alpha, x, blasint(incx))
+    }
+
+    @inlinable
+    public static func nrm2(count: Int, x: UnsafePointer<Float>, incx: Int) -> Float {
+        cblas_snrm2(blasint(count), x, blasint(incx))
+    }
+
+    public static func potrf(n: Int, a: UnsafeMutablePointer<Float>, lda: Int) -> Int {
+        Int(LAPACKE_spotrf(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), a, Int32(lda)))
+    }
+
+    public static func potrs(n: Int, nrhs: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeMutablePointer<Float>, ldb: Int) -> Int {
+        Int(LAPACKE_spotrs(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), Int32(nrhs),
+                           a, Int32(lda), b, Int32(ldb)))
+    }
+
+    public static func syevd(n: Int, a: UnsafeMutablePointer<Float>, lda: Int, w: UnsafeMutablePointer<Float>) -> Int {
+        Int(LAPACKE_ssyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")), Int32(n),
+                           a, Int32(lda), w))
+    }
+
+    public static func gels(m: Int, n: Int, nrhs: Int, a: UnsafeMutablePointer<Float>, lda: Int, b: UnsafeMutablePointer<Float>, ldb: Int) -> Int {
+        Int(LAPACKE_sgels(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), Int32(m), Int32(n), Int32(nrhs),
+                          a, Int32(lda), b, Int32(ldb)))
+    }
+}
+
+/// The BLAS library's runtime configuration (core type and thread count).
+public enum BLASRuntime {
+    /// The CPU kernel OpenBLAS selected (for example `Haswell`), as `openblas_get_corename()` reports it.
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// OpenBLAS's build configuration string.
+    public static var configuration: String {
+        guard let config = openblas_get_config() else { return "unknown" }
+        return String(cString: config)
+    }
+
+    /// The number of threads BLAS calls may use.
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// Sets the number of threads BLAS calls may use.
+    public static func setThreadCount(_ count: Int) {
+        precondition(count >= 1, "BLAS thread count must be at least 1, got \(count)")
+        openblas_set_num_threads(Int32(count))
+    }
+}

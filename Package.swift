@@ -56,18 +56,17 @@ let package = Package(
 
         // Examples (each is a runnable program; the tests run them as processes).
         .executableTarget(name: "logistic-regression", dependencies: ["RewardKit"], path: "Examples/logistic-regression"),
+        // examples: add new example targets above this line
 
         // Benchmarks (plain executables; run them in release mode, see Benchmarks/README.md).
-        .executableTarget(
-            name: "numeric-core-bench",
-            dependencies: ["NumericCore", "COpenBLAS"],
-            path: "Benchmarks/numeric-core-bench"
-        ),
+        .executableTarget(name: "numeric-core-bench", dependencies: ["NumericCore", "COpenBLAS"], path: "Benchmarks/numeric-core-bench"),
+        // benchmarks: add new benchmark targets above this line
 
         // Tests
         .target(name: "TestSupport", dependencies: ["NumericCore"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Layers", "TestSupport"]),
+        // tests: add new test targets above this line
     ]
 )

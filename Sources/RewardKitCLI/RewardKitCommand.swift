@@ -9,6 +9,7 @@ struct RewardKitCommand: ParsableCommand {
         abstract: "Learn reward and preference models from pairwise comparisons.",
         version: "0.1.0",
         subcommands: [
+            Fit.self,
             Info.self,
             // subcommands: add new top-level commands above this line
         ]

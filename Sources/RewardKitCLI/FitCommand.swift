@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `rewardkit fit …`: fit one model family to a data set.
+struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit a preference or reward model.",
+        subcommands: [
+            // fit-subcommands: add new `rewardkit fit X` commands above this line
+        ]
+    )
+}

@@ -67,6 +67,7 @@ let package = Package(
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Layers", "TestSupport"]),
+        .testTarget(name: "FeatureDataTests", dependencies: ["PreferenceData", "RewardTraining", "RewardModels", "TestSupport"], exclude: ["Fixtures"]),
         // tests: add new test targets above this line
     ]
 )

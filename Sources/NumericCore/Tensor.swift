@@ -14,11 +14,23 @@
 public struct Tensor<Scalar: BLASScalar>: Sendable {
     /// The extent of each axis; the last axis is contiguous.
     public private(set) var shape: [Int]
-    /// The scalars in row-major order.
+    @usableFromInline var storage: [Scalar]
+
+    /// The scalars in row-major order. Mutation happens in place (copy-on-write only when shared);
+    /// the number of scalars must not change.
+    @inlinable
     public var scalars: [Scalar] {
-        didSet {
-            precondition(scalars.count == oldValue.count,
-                         "Tensor scalars replaced with \(scalars.count) values, shape \(shape) needs \(oldValue.count)")
+        get { storage }
+        _modify {
+            let expected = storage.count
+            yield &storage
+            precondition(storage.count == expected,
+                         "Tensor scalars changed from \(expected) to \(storage.count) values; shape \(shape) is fixed")
+        }
+        set {
+            precondition(newValue.count == storage.count,
+                         "Tensor scalars replaced with \(newValue.count) values, shape \(shape) needs \(storage.count)")
+            storage = newValue
         }
     }
 
@@ -28,7 +40,7 @@ public struct Tensor<Scalar: BLASScalar>: Sendable {
         precondition(shape.reduce(1, *) == scalars.count,
                      "shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
         self.shape = shape
-        self.scalars = scalars
+        self.storage = scalars
     }
 
     /// Creates a tensor filled with `value`.

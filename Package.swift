@@ -56,10 +56,20 @@ let package = Package(
 
         // Examples (each is a runnable program; the tests run them as processes).
         .executableTarget(name: "logistic-regression", dependencies: ["RewardKit"], path: "Examples/logistic-regression"),
+        .executableTarget(name: "reward-head", dependencies: ["RewardKit"], path: "Examples/reward-head"),
+        .executableTarget(name: "arena-leaderboard", dependencies: ["RewardKit"], path: "Examples/arena-leaderboard"),
+        .executableTarget(name: "regret-vs-partial-return", dependencies: ["RewardKit"], path: "Examples/regret-vs-partial-return"),
+        .executableTarget(name: "value-orientation", dependencies: ["RewardKit"], path: "Examples/value-orientation"),
+        .executableTarget(name: "pluralistic-mixture", dependencies: ["RewardKit"], path: "Examples/pluralistic-mixture"),
         // examples: add new example targets above this line
 
         // Benchmarks (plain executables; run them in release mode, see Benchmarks/README.md).
         .executableTarget(name: "numeric-core-bench", dependencies: ["NumericCore", "COpenBLAS"], path: "Benchmarks/numeric-core-bench"),
+        .executableTarget(name: "reward-head-bench", dependencies: ["RewardKit"], path: "Benchmarks/reward-head-bench"),
+        .executableTarget(name: "regret-bench", dependencies: ["RewardKit"], path: "Benchmarks/regret-bench"),
+        .executableTarget(name: "gpm-bench", dependencies: ["RewardKit"], path: "Benchmarks/gpm-bench"),
+        .executableTarget(name: "mixture-bench", dependencies: ["RewardKit"], path: "Benchmarks/mixture-bench", exclude: ["run.sh"]),
+        .executableTarget(name: "item-bt-bench", dependencies: ["RewardKit"], path: "Benchmarks/item-bt-bench"),
         // benchmarks: add new benchmark targets above this line
 
         // Tests
@@ -68,6 +78,11 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Layers", "TestSupport"]),
         .testTarget(name: "FeatureDataTests", dependencies: ["PreferenceData", "RewardTraining", "RewardModels", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "GPMTests", dependencies: ["RewardModels", "RewardTraining", "PreferenceData", "Layers", "Optimizers", "TestSupport"]),
+        .testTarget(name: "ItemModelsTests", dependencies: ["RewardModels", "PreferenceData", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "RegretTests", dependencies: ["RewardModels", "TestSupport"]),
+        .testTarget(name: "ValueToolsTests", dependencies: ["RewardModels", "PreferenceData", "TestSupport"]),
+        .testTarget(name: "MixtureTests", dependencies: ["RewardModels", "RewardTraining", "PreferenceData", "Layers", "Optimizers", "TestSupport"]),
         // tests: add new test targets above this line
     ]
 )

@@ -195,13 +195,27 @@ public struct StrongWolfeLineSearch<Scalar: BLASScalar>: Sendable {
     private func cubicMinimizer(_ a: Trial, _ b: Trial, lower: Scalar, upper: Scalar) -> Scalar {
         let (x1, f1, g1) = (a.step, a.value, a.slope)
         let (x2, f2, g2) = (b.step, b.value, b.slope)
-        let d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-        let d2Squared = d1 * d1 - g1 * g2
+        // Written as single operations on typed temporaries: the one-expression form took the
+        // type checker minutes in generic code.
+        let three: Scalar = 3
+        let two: Scalar = 2
+        let slopeSum: Scalar = g1 + g2
+        let secant: Scalar = (f1 - f2) / (x1 - x2)
+        let d1: Scalar = slopeSum - three * secant
+        let d1Squared: Scalar = d1 * d1
+        let d2Squared: Scalar = d1Squared - g1 * g2
         if d2Squared >= 0 {
-            let d2 = d2Squared.squareRoot()
-            let t = x1 <= x2
-                ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
-                : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+            let d2: Scalar = d2Squared.squareRoot()
+            let t: Scalar
+            if x1 <= x2 {
+                let numerator: Scalar = g2 + d2 - d1
+                let denominator: Scalar = g2 - g1 + two * d2
+                t = x2 - (x2 - x1) * (numerator / denominator)
+            } else {
+                let numerator: Scalar = g1 + d2 - d1
+                let denominator: Scalar = g1 - g2 + two * d2
+                t = x1 - (x1 - x2) * (numerator / denominator)
+            }
             if t.isFinite { return Swift.min(Swift.max(t, lower), upper) }
         }
         return (lower + upper) / 2

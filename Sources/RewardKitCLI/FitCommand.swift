@@ -5,6 +5,11 @@ struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fit a preference or reward model.",
         subcommands: [
+            FitBradleyTerry.self,
+            ThurstoneFit.self,
+            GPMFit.self,
+            MixtureFit.self,
+            FitRewardHead.self,
             // fit-subcommands: add new `rewardkit fit X` commands above this line
         ]
     )

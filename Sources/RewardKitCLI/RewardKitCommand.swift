@@ -11,6 +11,10 @@ struct RewardKitCommand: ParsableCommand {
         subcommands: [
             Fit.self,
             Info.self,
+            Experiment.self,
+            SVO.self,
+            Evaluate.self,
+            Train.self,
             // subcommands: add new top-level commands above this line
         ]
     )

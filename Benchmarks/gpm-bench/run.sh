@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# W4 side by side: RewardKit's feature-level GPM (gpm-bench) and the PyTorch GPM head of
+# ../../../shared/bench/peers.py (torch_gpm_k2), on the same files, each in a fresh process,
+# each under /usr/bin/time -v for peak memory. Run from the package root:
+#
+#   bash Benchmarks/gpm-bench/run.sh [DATADIR] [REPEATS]
+#
+# DATADIR defaults to /tmp/prefbench (generated with gen.py --only w4 when missing); REPEATS (default 3)
+# alternates Swift and torch runs so both see the same machine load. Results go to stdout as JSON lines
+# (one per run, with "peak_rss_kb" from time -v) and to /tmp/gpm-bench-results.jsonl.
+set -euo pipefail
+DATA=${1:-/tmp/prefbench}
+REPEATS=${2:-3}
+BENCH=${BENCH:-/work/shared/bench}
+SCRATCH=${SCRATCH:-.build-gpm-bench}
+OUT=/tmp/gpm-bench-results.jsonl
+: > "$OUT"
+
+if [ ! -f "$DATA/w4/chosen.npy" ]; then
+    python3 "$BENCH/gen.py" "$DATA" --only w4 >&2
+fi
+swift build -c release --scratch-path "$SCRATCH" --product gpm-bench >&2
+BIN="$SCRATCH/release/gpm-bench"
+
+have_torch=0
+if python3 -c "import torch" 2>/dev/null; then have_torch=1; else
+    echo "torch is not importable: Swift numbers only (peer's published W4 figure: 2.2 s, 230k pairs/s, test acc 0.894)" >&2
+fi
+
+# Runs a command under time -v and appends its JSON lines, each with the process's peak RSS.
+measure() {
+    local log out rss
+    log=$(mktemp); out=$(mktemp)
+    /usr/bin/time -v "$@" >"$out" 2>"$log"
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+    grep '^{' "$out" | while IFS= read -r line; do
+        echo "${line%\}},\"peak_rss_kb\":${rss}}" | tee -a "$OUT"
+    done
+    rm -f "$log" "$out"
+}
+
+for ((r = 1; r <= REPEATS; r++)); do
+    measure "$BIN" "$DATA" --only peer_setup
+    if [ "$have_torch" = 1 ]; then measure python3 "$BENCH/peers.py" "$DATA" w4 torch_gpm_k2; fi
+    measure "$BIN" "$DATA" --only best
+done
+measure "$BIN" "$DATA" --only fixed
+
+# Medians per method.
+python3 - "$OUT" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+by = {}
+for r in rows:
+    by.setdefault(r["method"], []).append(r)
+print("\nmedians over runs (wall_s, pairs_per_s, test_acc, peak RSS MB):", file=sys.stderr)
+for m, rs in by.items():
+    w = statistics.median(r["wall_s"] for r in rs)
+    p = statistics.median(r["pairs_per_s"] for r in rs)
+    a = statistics.median(r["test_acc"] for r in rs)
+    mem = statistics.median(r["peak_rss_kb"] for r in rs) / 1024
+    print(f"  {m:28s} {w:7.3f} s  {p/1e3:8.1f}k pairs/s  test {a:.4f}  {mem:6.0f} MB  (n={len(rs)})", file=sys.stderr)
+if "torch_gpm_k2" in by and "swift_gpm_k2_peer_setup" in by:
+    ratio = statistics.median(r["pairs_per_s"] for r in by["swift_gpm_k2_peer_setup"]) / \
+            statistics.median(r["pairs_per_s"] for r in by["torch_gpm_k2"])
+    print(f"  pairs/s ratio swift_gpm_k2_peer_setup / torch_gpm_k2 = {ratio:.2f}", file=sys.stderr)
+PY

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import RewardKit
+
+/// `rewardkit fit thurstone`: Thurstonian utilities with per-item variance from hard or soft labels.
+struct ThurstoneFit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "thurstone",
+        abstract: "Fit Thurstonian utilities μ_i, σ_i (P(a ≻ b) = Φ((μ_a − μ_b)/√(σ_a² + σ_b²))) with coherence diagnostics.",
+        discussion: """
+        Hard labels: a comparison file (CSV with winner,loser and optional tie (0/1), weight; or \
+        .jsonl) read by the shared loader; a tie counts as the soft label ½. Soft labels (--soft): \
+        CSV with winner,loser,probability where probability = P(winner ≻ loser) in [0, 1], and an \
+        optional weight. The fit maximizes the exact likelihood Σ w[y log Φ(z) + (1 − y) log Φ(−z)] \
+        − λ_μ‖μ‖²/2 − λ_s‖log σ‖²/2 by L-BFGS, with mean μ = 0 and mean log σ = 0 fixed \
+        (the model is invariant to a shift of μ and a common scale of μ and σ). Diagnostics: \
+        accuracy and log-loss (on held-out records with --held-out), and the share of intransitive \
+        item triples in the data (majority directions) versus the share a utility model produces \
+        by sampling noise at the same number of comparisons per pair.
+        """
+    )
+
+    enum VarianceOption: String, ExpressibleByArgument, CaseIterable {
+        case perItem = "per-item", shared
+    }
+
+    @Option(help: "Comparison file (hard labels: .csv or .jsonl; with --soft: CSV with a probability column).")
+    var comparisons: String
+
+    @Flag(help: "Read soft labels from a 'probability' column (P(winner ≻ loser)).")
+    var soft = false
+
+    @Option(help: "Variances: per-item (σ_i free) or shared (σ_i = 1, Thurstone Case V).")
+    var variance: VarianceOption = .perItem
+
+    @Option(help: "Penalty λ_μ on the means.")
+    var meanPenalty: Double = 1e-2
+
+    @Option(help: "Penalty λ_s on the log standard deviations.")
+    var scalePenalty: Double = 1e-1
+
+    @Option(help: "Fraction of records held out for accuracy and log-loss (0: score the training data).")
+    var heldOut: Double = 0
+
+    @Option(help: "Seed of the held-out split.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Items to print (by decreasing μ).")
+    var top: Int = 20
+
+    @Option(help: "Write the fit and diagnostics as JSON to this file.")
+    var report: String?
+
+    func validate() throws {
+        guard meanPenalty.isFinite && meanPenalty >= 0 && scalePenalty.isFinite && scalePenalty >= 0 else {
+            throw ValidationError("--mean-penalty and --scale-penalty must be finite numbers ≥ 0")
+        }
+        guard heldOut >= 0 && heldOut < 1 else { throw ValidationError("--held-out must be in [0, 1), got \(heldOut)") }
+        guard top >= 0 else { throw ValidationError("--top must be ≥ 0") }
+    }
+
+    struct ItemReport: Codable {
+        var item: String
+        var mean: Double
+        var standardDeviation: Double
+    }
+
+    struct Report: Codable {
+        var comparisons: String
+        var softLabels: Bool
+        var variance: String
+        var records: Int
+        var trainingRecords: Int
+        var heldOutRecords: Int
+        var meanPenalty: Double
+        var scalePenalty: Double
+        var logLikelihood: Double
+        var iterations: Int
+        var converged: Bool
+        var stopReason: String
+        var items: [ItemReport]
+        var training: ThurstonianDiagnostics
+        var heldOut: ThurstonianDiagnostics?
+    }
+
+    func run() throws {
+        let data: ProbabilisticComparisons
+        do {
+            if soft {
+                data = try ProbabilisticComparisons(softLabelCSVFile: comparisons)
+            } else {
+                data = ProbabilisticComparisons(try ComparisonSet.load(contentsOf: comparisons))
+            }
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        guard data.itemCount >= 2 else {
+            FileHandle.standardError.write(Data("error: \(comparisons): fewer than two items\n".utf8))
+            throw ExitCode.failure
+        }
+        var training = data
+        var test: ProbabilisticComparisons? = nil
+        if heldOut > 0 {
+            var generator = SeededGenerator(seed: seed)
+            let split = data.split(heldOutFraction: heldOut, using: &generator)
+            training = split.training
+            test = split.heldOut
+        }
+        let fitter = ThurstonianFitter(variance: variance == .shared ? .shared : .perItem,
+                                       meanPenalty: meanPenalty, logScalePenalty: scalePenalty)
+        let fit = fitter.fit(training)
+        let model = fit.model
+        let trainingDiagnostics = ThurstonianDiagnostics(model: model, data: training)
+        let heldOutDiagnostics = test.map { ThurstonianDiagnostics(model: model, data: $0) }
+
+        print("\(data.count) records, \(data.itemCount) items, \(soft ? "soft" : "hard") labels, \(variance.rawValue) variances")
+        print("log-likelihood \(String(format: "%.4f", fit.logLikelihood)), \(fit.iterations) L-BFGS iterations, \(fit.stopReason)")
+        let width = max(4, model.items.prefix(top).map(\.count).max() ?? 4)
+        func pad(_ s: String) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
+        print("\(pad("item"))         μ         σ")
+        for i in model.ranking.prefix(top) {
+            print("\(pad(model.items[i]))  \(String(format: "%8.4f  %8.4f", model.means[i], model.standardDeviations[i]))")
+        }
+        func describe(_ name: String, _ d: ThurstonianDiagnostics) {
+            print("\(name): accuracy \(String(format: "%.4f", d.accuracy)), log-loss \(String(format: "%.4f", d.logLoss)) on \(d.recordCount) records")
+        }
+        describe("training", trainingDiagnostics)
+        if let heldOutDiagnostics { describe("held-out", heldOutDiagnostics) }
+        print("intransitive triples: \(String(format: "%.4f", trainingDiagnostics.dataIntransitiveShare)) of "
+              + "\(trainingDiagnostics.decidedTriples) decided triples in the data; "
+              + "\(String(format: "%.4f", trainingDiagnostics.modelExpectedIntransitiveShare)) expected from the model's sampling noise")
+
+        if let report {
+            let items = model.ranking.map { ItemReport(item: model.items[$0], mean: model.means[$0],
+                                                       standardDeviation: model.standardDeviations[$0]) }
+            let value = Report(comparisons: comparisons, softLabels: soft, variance: variance.rawValue, records: data.count,
+                               trainingRecords: training.count, heldOutRecords: test?.count ?? 0,
+                               meanPenalty: meanPenalty, scalePenalty: scalePenalty, logLikelihood: fit.logLikelihood,
+                               iterations: fit.iterations, converged: fit.converged, stopReason: fit.stopReason,
+                               items: items, training: trainingDiagnostics, heldOut: heldOutDiagnostics)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            do {
+                try encoder.encode(value).write(to: URL(fileURLWithPath: report))
+            } catch {
+                FileHandle.standardError.write(Data("error: cannot write \(report): \(error.localizedDescription)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
+    }
+}

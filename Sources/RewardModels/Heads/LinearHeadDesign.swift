@@ -1,0 +1,227 @@
+import NumericCore
+import PreferenceData
+
+/// The full-batch design of a linear head: the pair differences `dᵢ = x_c,i − x_r,i` and, when the
+/// objective centers rewards, the sums `sᵢ = x_c,i + x_r,i`, with margins and weights.
+///
+/// For `r(x) = w·x`, `r_c − r_r = w·dᵢ` and `r_c + r_r = w·sᵢ`, so the objective of
+/// ``BradleyTerryObjective`` needs only these matrices — one matrix and one pass over the data per
+/// evaluation when there is no centering. Building the design is the only copy of the data a
+/// full-batch fit makes.
+public struct LinearHeadDesign<Scalar: BLASScalar>: Sendable {
+    /// `[n, d]` differences `x_c − x_r`.
+    public let differences: Tensor<Scalar>
+    /// `[n, d]` sums `x_c + x_r` (only when centering is used).
+    public let sums: Tensor<Scalar>?
+    /// Per-pair margins `mᵢ`.
+    public let margins: [Scalar]?
+    /// Per-pair weights `ωᵢ`.
+    public let weights: [Scalar]?
+
+    /// The number of pairs n.
+    public var count: Int { differences.rowCount }
+    /// The feature dimension d.
+    public var dimension: Int { differences.columnCount }
+
+    /// Builds the design from pairs; `includesSums` must be true for a centered objective.
+    public init(_ pairs: FeaturePairsView<Scalar>, includesSums: Bool) {
+        differences = combineRows(pairs.chosen, pairs.rejected, sign: -1)
+        sums = includesSums ? combineRows(pairs.chosen, pairs.rejected, sign: 1) : nil
+        margins = pairs.margins
+        weights = pairs.weights
+    }
+
+    /// A design from precomputed differences (and sums).
+    public init(differences: Tensor<Scalar>, sums: Tensor<Scalar>? = nil, margins: [Scalar]? = nil, weights: [Scalar]? = nil) {
+        precondition(differences.rank == 2, "LinearHeadDesign differences must be a matrix, got \(differences.shape)")
+        precondition(sums == nil || sums!.shape == differences.shape, "LinearHeadDesign sums \(sums!.shape) vs differences \(differences.shape)")
+        precondition(margins == nil || margins!.count == differences.rowCount, "LinearHeadDesign: \(margins!.count) margins for \(differences.rowCount) pairs")
+        precondition(weights == nil || weights!.count == differences.rowCount, "LinearHeadDesign: \(weights!.count) weights for \(differences.rowCount) pairs")
+        self.differences = differences
+        self.sums = sums
+        self.margins = margins
+        self.weights = weights
+    }
+
+    /// Rows per block of the fused pass: both products of a block run while it is in cache.
+    static var blockRows: Int { 2048 }
+
+    /// `L(w)` of `objective` and, when `gradient` is given, `∇L(w)` — in Double, from one pass over
+    /// the data in blocks of rows: `u = D_b·w` (and `v = S_b·w`), the per-pair coefficients, then
+    /// `D_bᵀ·a` (and `S_bᵀ·e`) while the block is still in cache.
+    ///
+    /// With `zᵢ = (uᵢ − mᵢ)/τ`: `L = (1/n)Σ ωᵢ[softplus(−zᵢ) + c·vᵢ²] + (λ/2)‖w‖²` and
+    /// `∇L = (1/n)Σ ωᵢ[−σ(−zᵢ)/τ·dᵢ + 2c·vᵢ·sᵢ] + λ·w`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func value(at w: [Double], objective: BradleyTerryObjective, gradient: inout [Double]?) -> Double {
+        let n = count, d = dimension
+        precondition(w.count == d, "LinearHeadDesign.value: \(w.count) weights for dimension \(d)")
+        precondition(objective.centeringCoefficient == 0 || sums != nil,
+                     "LinearHeadDesign: a centered objective needs the design built with includesSums: true")
+        let centering = objective.centeringCoefficient > 0
+        let ws = Tensor<Scalar>(shape: [d], scalars: w.map { Scalar($0) })
+        let inverseTau = 1 / objective.temperature
+        let c = objective.centeringCoefficient
+        let scale = 1 / Double(n)
+        var total = 0.0
+        var g = [Double](repeating: 0, count: d)
+        let block = Self.blockRows
+        var u = [Scalar](repeating: 0, count: block)
+        var v = [Scalar](repeating: 0, count: centering ? block : 0)
+        var a = [Scalar](repeating: 0, count: block)
+        var e = [Scalar](repeating: 0, count: centering ? block : 0)
+        var partial = [Scalar](repeating: 0, count: d)
+        let wantsGradient = gradient != nil
+        var start = 0
+        while start < n {
+            let rows = Swift.min(block, n - start)
+            blockProduct(differences, start: start, rows: rows, vector: ws, into: &u)
+            if centering { blockProduct(sums!, start: start, rows: rows, vector: ws, into: &v) }
+            for k in 0..<rows {
+                let i = start + k
+                let m = margins.map { Double($0[i]) } ?? 0
+                let omega = weights.map { Double($0[i]) } ?? 1
+                let z = (Double(u[k]) - m) * inverseTau
+                var loss = Double.softplus(-z)
+                if centering {
+                    let vk = Double(v[k])
+                    loss += c * vk * vk
+                    e[k] = Scalar(omega * scale * 2 * c * vk)
+                }
+                total += omega * loss
+                a[k] = Scalar(-omega * scale * Double.sigmoid(-z) * inverseTau)
+            }
+            if wantsGradient {
+                blockTransposedProduct(differences, start: start, rows: rows, coefficients: a, into: &partial)
+                for j in 0..<d { g[j] += Double(partial[j]) }
+                if centering {
+                    blockTransposedProduct(sums!, start: start, rows: rows, coefficients: e, into: &partial)
+                    for j in 0..<d { g[j] += Double(partial[j]) }
+                }
+            }
+            start += rows
+        }
+        var value = total * scale
+        let lambda = objective.l2Penalty
+        if lambda > 0 {
+            var squares = 0.0
+            for j in 0..<d {
+                squares += w[j] * w[j]
+                g[j] += lambda * w[j]
+            }
+            value += 0.5 * lambda * squares
+        }
+        if wantsGradient { gradient = g }
+        return value
+    }
+
+    /// The Hessian `(1/n)Σ ωᵢ[σ(zᵢ)σ(−zᵢ)/τ²·dᵢdᵢᵀ + 2c·sᵢsᵢᵀ] + λI` in Double, accumulated by
+    /// `dsyrk` over blocks of rows scaled by the square roots of the coefficients.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func hessian(at w: [Double], objective: BradleyTerryObjective) -> Tensor<Double> {
+        let n = count, d = dimension
+        precondition(w.count == d, "LinearHeadDesign.hessian: \(w.count) weights for dimension \(d)")
+        let centering = objective.centeringCoefficient > 0
+        let ws = Tensor<Scalar>(shape: [d], scalars: w.map { Scalar($0) })
+        let inverseTau = 1 / objective.temperature
+        let scale = 1 / Double(n)
+        var h = [Double](repeating: 0, count: d * d)
+        let block = Self.blockRows
+        var u = [Scalar](repeating: 0, count: block)
+        var scaled = [Double](repeating: 0, count: block * d)
+        var first = true
+        func accumulate(_ matrix: Tensor<Scalar>, start: Int, rows: Int, rowScale: (Int) -> Double) {
+            matrix.scalars.withUnsafeBufferPointer { x in
+                scaled.withUnsafeMutableBufferPointer { out in
+                    for k in 0..<rows {
+                        let s = rowScale(k)
+                        let src = x.baseAddress! + (start + k) * d
+                        let dst = out.baseAddress! + k * d
+                        for j in 0..<d { dst[j] = s * Double(src[j]) }
+                    }
+                }
+            }
+            scaled.withUnsafeBufferPointer { a in
+                h.withUnsafeMutableBufferPointer { c in
+                    Double.syrk(transpose: true, n: d, k: rows, alpha: 1, a: a.baseAddress!, lda: d,
+                                beta: first ? 0 : 1, c: c.baseAddress!, ldc: d)
+                }
+            }
+            first = false
+        }
+        var start = 0
+        while start < n {
+            let rows = Swift.min(block, n - start)
+            blockProduct(differences, start: start, rows: rows, vector: ws, into: &u)
+            accumulate(differences, start: start, rows: rows) { k in
+                let i = start + k
+                let m = self.margins.map { Double($0[i]) } ?? 0
+                let omega = self.weights.map { Double($0[i]) } ?? 1
+                let z = (Double(u[k]) - m) * inverseTau
+                return (omega * scale * Double.sigmoid(z) * Double.sigmoid(-z)).squareRoot() * inverseTau
+            }
+            if centering {
+                accumulate(sums!, start: start, rows: rows) { k in
+                    let omega = self.weights.map { Double($0[start + k]) } ?? 1
+                    return (omega * scale * 2 * objective.centeringCoefficient).squareRoot()
+                }
+            }
+            start += rows
+        }
+        // syrk filled the lower triangle; mirror it and add λI.
+        for i in 0..<d {
+            for j in (i + 1)..<d { h[i * d + j] = h[j * d + i] }
+            h[i * d + i] += objective.l2Penalty
+        }
+        return Tensor(shape: [d, d], scalars: h)
+    }
+}
+
+/// `out[0..<rows] = X[start..<start+rows]·v` (one `gemv` on the block).
+private func blockProduct<S: BLASScalar>(_ x: Tensor<S>, start: Int, rows: Int, vector v: Tensor<S>, into out: inout [S]) {
+    let d = x.columnCount
+    x.scalars.withUnsafeBufferPointer { xp in
+        v.scalars.withUnsafeBufferPointer { vp in
+            out.withUnsafeMutableBufferPointer { o in
+                S.gemv(transpose: false, m: rows, n: d, alpha: 1, a: xp.baseAddress! + start * d, lda: d,
+                       x: vp.baseAddress!, incx: 1, beta: 0, y: o.baseAddress!, incy: 1)
+            }
+        }
+    }
+}
+
+/// `out = X[start..<start+rows]ᵀ·a[0..<rows]` (one transposed `gemv` on the block).
+private func blockTransposedProduct<S: BLASScalar>(_ x: Tensor<S>, start: Int, rows: Int, coefficients a: [S], into out: inout [S]) {
+    let d = x.columnCount
+    x.scalars.withUnsafeBufferPointer { xp in
+        a.withUnsafeBufferPointer { ap in
+            out.withUnsafeMutableBufferPointer { o in
+                S.gemv(transpose: true, m: rows, n: d, alpha: 1, a: xp.baseAddress! + start * d, lda: d,
+                       x: ap.baseAddress!, incx: 1, beta: 0, y: o.baseAddress!, incy: 1)
+            }
+        }
+    }
+}
+
+/// `a + sign·b` elementwise (specialized: the design of a large data set is tens of millions of values).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func combineRows<S: BLASScalar>(_ a: Tensor<S>, _ b: Tensor<S>, sign: S) -> Tensor<S> {
+    precondition(a.shape == b.shape, "combineRows: shapes \(a.shape) and \(b.shape) differ")
+    let count = a.count
+    let values = [S](unsafeUninitializedCapacity: count) { out, initialized in
+        a.scalars.withUnsafeBufferPointer { x in
+            b.scalars.withUnsafeBufferPointer { y in
+                if sign < 0 {
+                    for i in 0..<count { out[i] = x[i] - y[i] }
+                } else {
+                    for i in 0..<count { out[i] = x[i] + y[i] }
+                }
+            }
+        }
+        initialized = count
+    }
+    return Tensor(shape: a.shape, scalars: values)
+}

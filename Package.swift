@@ -61,6 +61,7 @@ let package = Package(
         .executableTarget(name: "regret-vs-partial-return", dependencies: ["RewardKit"], path: "Examples/regret-vs-partial-return"),
         .executableTarget(name: "value-orientation", dependencies: ["RewardKit"], path: "Examples/value-orientation"),
         .executableTarget(name: "pluralistic-mixture", dependencies: ["RewardKit"], path: "Examples/pluralistic-mixture"),
+        .executableTarget(name: "arena-style-control", dependencies: ["RewardKit"], path: "Examples/arena-style-control"),
         // examples: add new example targets above this line
 
         // Benchmarks (plain executables; run them in release mode, see Benchmarks/README.md).
@@ -69,7 +70,8 @@ let package = Package(
         .executableTarget(name: "regret-bench", dependencies: ["RewardKit"], path: "Benchmarks/regret-bench"),
         .executableTarget(name: "gpm-bench", dependencies: ["RewardKit"], path: "Benchmarks/gpm-bench"),
         .executableTarget(name: "mixture-bench", dependencies: ["RewardKit"], path: "Benchmarks/mixture-bench", exclude: ["run.sh"]),
-        .executableTarget(name: "item-bt-bench", dependencies: ["RewardKit"], path: "Benchmarks/item-bt-bench"),
+        .executableTarget(name: "item-bt-bench", dependencies: ["RewardKit"], path: "Benchmarks/item-bt-bench", exclude: ["run.sh"]),
+        .executableTarget(name: "arena-bench", dependencies: ["RewardKit"], path: "Benchmarks/arena-bench", exclude: ["run.sh", "peer_arena.py"]),
         // benchmarks: add new benchmark targets above this line
 
         // Tests
@@ -83,6 +85,7 @@ let package = Package(
         .testTarget(name: "RegretTests", dependencies: ["RewardModels", "TestSupport"]),
         .testTarget(name: "ValueToolsTests", dependencies: ["RewardModels", "PreferenceData", "TestSupport"]),
         .testTarget(name: "MixtureTests", dependencies: ["RewardModels", "RewardTraining", "PreferenceData", "Layers", "Optimizers", "TestSupport"]),
+        .testTarget(name: "ArenaTests", dependencies: ["RewardModels", "PreferenceData", "TestSupport"]),
         // tests: add new test targets above this line
     ]
 )

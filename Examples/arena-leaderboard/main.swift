@@ -17,7 +17,7 @@ enum ArenaData {
     static let davidsonNu = 0.45
     static let models = [
         "atlas-2-large", "borealis-70b", "cirrus-pro", "delta-chat-34b", "ember-8x22b", "fjord-instruct",
-        "granite-sage", "helix-13b", "ion-mini", "juniper-7b", "kestrel-v3", "lumen-chat", "mistral-breeze-7b",
+        "granite-sage", "helix-13b", "ion-mini", "juniper-7b", "kestrel-v3", "lumen-chat", "meadow-7b",
         "nimbus-ultra", "orca-lite", "pilot-2", "quartz-70b", "raven-small", "solstice-1.5", "tundra-3b",
     ]
 

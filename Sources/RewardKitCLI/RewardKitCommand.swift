@@ -13,6 +13,7 @@ struct RewardKitCommand: ParsableCommand {
             Info.self,
             Experiment.self,
             SVO.self,
+            LeaderboardCommand.self,
             Evaluate.self,
             Train.self,
             // subcommands: add new top-level commands above this line

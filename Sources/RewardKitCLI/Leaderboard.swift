@@ -1,0 +1,220 @@
+import ArgumentParser
+import Foundation
+import RewardKit
+
+/// `rewardkit leaderboard`: arena ratings with optional style control, an Elo scale with an anchor,
+/// and fast bootstrap intervals.
+struct LeaderboardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leaderboard",
+        abstract: "Rank items from battles: Bradley–Terry with style-control covariates, Elo scale, bootstrap intervals.",
+        discussion: """
+        The battle file is the comparison CSV (winner, loser, optional tie, weight). --covariates names \
+        extra numeric columns: a pair len_a:len_b is a per-answer feature whose FIRST column belongs to \
+        the item in the `winner` column and whose SECOND column belongs to the `loser` column's item \
+        (for a tie, the record's winner/loser order); the model adds γ·(len_a − len_b) to the winner's \
+        logit. A bare name is a battle-level covariate already signed from the winner's perspective \
+        (e.g. +1 if the winner was shown first, −1 otherwise). Model: P(w ≻ l) = σ(θ_w − θ_l + γ·c), θ \
+        and γ fitted jointly by Newton; λ penalizes θ only. --scale elo shows R = base + (400/ln 10)·θ; \
+        --anchor ITEM=RATING shifts all ratings so ITEM has RATING. Without --bootstrap the interval \
+        columns are θ ± z·SE from the Hessian.
+        """
+    )
+
+    enum TiesOption: String, ExpressibleByArgument, CaseIterable {
+        case none, davidson
+    }
+
+    enum ScaleOption: String, ExpressibleByArgument, CaseIterable {
+        case elo, logit
+    }
+
+    @Option(help: "Battle file (CSV; .jsonl without covariates).")
+    var comparisons: String
+
+    @Option(help: "Tie model: none (a tie is half a win for each side) or davidson.")
+    var ties: TiesOption = .none
+
+    @Option(help: "Covariate columns: winnerCol:loserCol pairs (per-answer) or single names (battle-level), comma-separated.")
+    var covariates: String?
+
+    @Option(help: "Covariate normalization: none, scaled (divide by root mean square), arena ((a−b)/(a+b+1), then scaled).")
+    var normalize: CovariateNormalization = .none
+
+    @Option(help: "Fix one item's rating: ITEM=RATING.")
+    var anchor: String?
+
+    @Option(help: "Rating scale: elo (400/ln10 points per logit) or logit.")
+    var scale: ScaleOption = .elo
+
+    @Option(help: "Elo rating of the average item (without --anchor).")
+    var eloBase: Double = 1000
+
+    @Option(name: .customLong("l2"), help: "L2 penalty λ on θ, (λ/2)‖θ‖².")
+    var l2: Double = 0
+
+    @Option(help: "Bootstrap replicates (0: Hessian intervals).")
+    var bootstrap: Int = 0
+
+    @Option(help: "Seed of the bootstrap.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Confidence level.")
+    var level: Double = 0.95
+
+    @Option(help: "Bootstrap interval: percentile or basic.")
+    var interval: ArenaBootstrap.IntervalKind = .percentile
+
+    @Option(help: "Write the leaderboard CSV (rank,item,rating,lower,upper,battles).")
+    var output: String?
+
+    @Option(help: "Write leaderboard.svg and win-probabilities.svg into this directory.")
+    var svg: String?
+
+    @Option(help: "Write a JSON report.")
+    var report: String?
+
+    @Option(help: "Items in the heatmap.")
+    var top: Int = 20
+
+    func validate() throws {
+        guard l2.isFinite && l2 >= 0 else { throw ValidationError("--l2 must be a finite number ≥ 0") }
+        guard bootstrap == 0 || bootstrap >= 2 else { throw ValidationError("--bootstrap must be 0 or at least 2") }
+        guard level > 0 && level < 1 else { throw ValidationError("--level must be between 0 and 1") }
+        guard eloBase.isFinite else { throw ValidationError("--elo-base must be finite") }
+        guard top >= 2 else { throw ValidationError("--top must be ≥ 2") }
+    }
+
+    func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        return ExitCode.failure
+    }
+
+    func run() throws {
+        var specifications: [CovariateSpecification] = []
+        if let covariates {
+            guard let parsed = CovariateSpecification.parseList(covariates) else {
+                throw fail("--covariates '\(covariates)': expected winnerCol:loserCol or column names separated by commas")
+            }
+            specifications = parsed
+        }
+        var anchorItem: String? = nil, anchorRating: Double? = nil
+        if let anchor {
+            guard let eq = anchor.lastIndex(of: "="), let value = Double(anchor[anchor.index(after: eq)...]), value.isFinite,
+                  eq != anchor.startIndex else {
+                throw fail("--anchor '\(anchor)': expected ITEM=RATING")
+            }
+            anchorItem = String(anchor[..<eq])
+            anchorRating = value
+        }
+        let battles: ArenaBattles
+        do {
+            if specifications.isEmpty {
+                battles = ArenaBattles(try ComparisonSet.load(contentsOf: comparisons))
+            } else {
+                battles = try ArenaBattles(csvFile: comparisons, covariates: specifications, normalization: normalize)
+            }
+        } catch {
+            throw fail(error.description)
+        }
+        let estimator = ArenaRating(.init(l2Penalty: l2, ties: ties == .davidson ? .davidson : .halfWins))
+        let model: ArenaRatingModel
+        do { model = try estimator.fit(battles) } catch { throw fail(error.description) }
+
+        var anchorStrength: Double? = nil
+        if let anchorItem {
+            guard let i = model.index(of: anchorItem) else { throw fail("--anchor: unknown item '\(anchorItem)'") }
+            anchorStrength = model.strengths[i]
+        }
+        let ratingScale: RatingScale = scale == .elo ? .elo(base: eloBase) : .logit
+        let conversion = RatingConversion(scale: ratingScale, anchorStrength: anchorStrength, anchorRating: anchorRating)
+
+        var result: ArenaBootstrap.Result? = nil
+        if bootstrap > 0 {
+            do { result = try ArenaBootstrap(replicates: bootstrap, level: level, seed: seed).run(model) } catch {
+                throw fail(error.description)
+            }
+        }
+        let board = ArenaLeaderboard(model: model, conversion: conversion, bootstrap: result, interval: interval, level: level)
+
+        if let output {
+            do { try board.csvText().write(toFile: output, atomically: true, encoding: .utf8) } catch {
+                throw fail("cannot write \(output): \(error.localizedDescription)")
+            }
+        } else {
+            var text = board.formattedTable() + "\n"
+            for a in model.coefficients.indices {
+                let se = model.standardErrors?.coefficients[a].map { String(format: " ± %.4f (SE)", $0) } ?? ""
+                text += "γ[\(model.covariateNames[a])] = \(String(format: "%.4f", model.coefficients[a]))\(se)\n"
+            }
+            if let nu = model.tieParameter { text += "Davidson ν = \(String(format: "%.4f", nu))\n" }
+            print(text, terminator: "")
+        }
+        if let svg {
+            do {
+                try FileManager.default.createDirectory(atPath: svg, withIntermediateDirectories: true)
+                let title = model.coefficients.isEmpty ? "Leaderboard" : "Leaderboard (style controlled)"
+                try ArenaCharts.leaderboardSVG(board, title: title)
+                    .write(toFile: (svg as NSString).appendingPathComponent("leaderboard.svg"), atomically: true, encoding: .utf8)
+                let topItems = Array(model.ranking.prefix(top))
+                try ArenaCharts.heatmapSVG(items: topItems.map { model.items[$0] }, scores: model.expectedScores(topItems),
+                                           title: "Expected score, row vs column (style-neutral)")
+                    .write(toFile: (svg as NSString).appendingPathComponent("win-probabilities.svg"), atomically: true, encoding: .utf8)
+            } catch {
+                throw fail("cannot write SVG files into \(svg): \(error.localizedDescription)")
+            }
+        }
+        if let report {
+            let r = model.report
+            var json: [String: Any] = [
+                "items": model.items.count, "battles": model.recordCount, "unique_outcome_rows": model.table.rowCount,
+                "log_likelihood": r.logLikelihood, "objective": r.objective, "iterations": r.iterations,
+                "converged": r.converged, "max_abs_gradient": r.maxAbsGradient, "fit_seconds": r.seconds,
+                "l2": l2, "tie_model": ties.rawValue, "scale": scale.rawValue, "rating_factor": conversion.factor,
+                "rating_offset": conversion.offset, "interval_method": board.intervalMethod, "level": level,
+                "normalization": normalize.rawValue,
+            ]
+            if let anchorItem, let anchorRating { json["anchor"] = ["item": anchorItem, "rating": anchorRating] as [String: Any] }
+            if let nu = model.tieParameter {
+                json["tie_parameter"] = nu
+                if let se = model.standardErrors?.logTieParameter { json["log_tie_parameter_standard_error"] = se }
+                if let range = result?.logTieParameter?.interval(interval) {
+                    json["tie_parameter_interval"] = [exp(range.lowerBound), exp(range.upperBound)]
+                }
+            }
+            json["covariates"] = model.coefficients.indices.map { a -> [String: Any] in
+                var entry: [String: Any] = ["name": model.covariateNames[a], "coefficient": model.coefficients[a],
+                                            "normalization_scale": model.covariateScales[a]]
+                if let se = model.standardErrors?.coefficients[a] { entry["standard_error"] = se }
+                if let b = result?.coefficients[a] {
+                    entry["replicates_used"] = b.replicatesUsed
+                    if let range = b.interval(interval) { entry["interval"] = [range.lowerBound, range.upperBound] }
+                }
+                return entry
+            }
+            if let result {
+                json["bootstrap_replicates"] = result.replicates
+                json["bootstrap_failed_replicates"] = result.failedReplicates
+                json["bootstrap_seconds"] = result.seconds
+                json["seed"] = seed
+                json["replicates_used"] = Dictionary(uniqueKeysWithValues: model.items.indices.map {
+                    (model.items[$0], result.strengths[$0].replicatesUsed)
+                })
+                json["replicates_marked"] = Dictionary(uniqueKeysWithValues: model.items.indices.compactMap { i -> (String, [String: Int])? in
+                    let s = result.strengths[i]
+                    guard s.absent + s.neverWon + s.unbeaten > 0 else { return nil }
+                    return (model.items[i], ["absent": s.absent, "never_won": s.neverWon, "unbeaten": s.unbeaten])
+                })
+            }
+            do {
+                let bytes = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+                try (bytes + Data("\n".utf8)).write(to: URL(fileURLWithPath: report))
+            } catch {
+                throw fail("cannot write \(report): \(error.localizedDescription)")
+            }
+        }
+    }
+}
+
+extension CovariateNormalization: ExpressibleByArgument {}
+extension ArenaBootstrap.IntervalKind: ExpressibleByArgument {}

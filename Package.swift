@@ -59,6 +59,7 @@ let package = Package(
         .executableTarget(name: "reward-head", dependencies: ["RewardKit"], path: "Examples/reward-head"),
         .executableTarget(name: "arena-leaderboard", dependencies: ["RewardKit"], path: "Examples/arena-leaderboard"),
         .executableTarget(name: "regret-vs-partial-return", dependencies: ["RewardKit"], path: "Examples/regret-vs-partial-return"),
+        .executableTarget(name: "cyclic-preferences", dependencies: ["RewardKit"], path: "Examples/cyclic-preferences"),
         .executableTarget(name: "value-orientation", dependencies: ["RewardKit"], path: "Examples/value-orientation"),
         .executableTarget(name: "pluralistic-mixture", dependencies: ["RewardKit"], path: "Examples/pluralistic-mixture"),
         .executableTarget(name: "arena-style-control", dependencies: ["RewardKit"], path: "Examples/arena-style-control"),

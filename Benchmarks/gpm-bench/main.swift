@@ -1,6 +1,7 @@
 // W4 of ../shared/BENCHMARKS.md: feature-level GPM on cyclic preferences (64 features, 100k pairs).
 //
-//   swift run -c release gpm-bench [DATADIR] [--only peer|best]      (DATADIR defaults to /tmp/prefbench)
+//   swift run -c release gpm-bench [DATADIR] [--only peer_setup|best|fixed] [--threads N] [--custom k=v,...] [--profile]
+//   (DATADIR defaults to /tmp/prefbench; --threads sets the BLAS thread count, default OpenBLAS's)
 //
 // Prints one JSON line per configuration, in the shape of ../shared/bench/peers.py:
 // - "swift_gpm_k2_peer_setup": the peer's exact setup (64→128 ReLU→4, L2-normalized, λ = exp(ρ) learned,
@@ -18,6 +19,8 @@ struct Options {
     var data = "/tmp/prefbench"
     var only: String?
     var custom: [String: String]?
+    var profile = false
+    var threads: Int?
 
     static func parse() -> Options {
         var options = Options()
@@ -26,6 +29,10 @@ struct Options {
             let a = arguments.removeFirst()
             if a == "--only", !arguments.isEmpty {
                 options.only = arguments.removeFirst()
+            } else if a == "--threads", !arguments.isEmpty {
+                options.threads = Int(arguments.removeFirst())
+            } else if a == "--profile" {
+                options.profile = true
             } else if a == "--custom", !arguments.isEmpty {
                 // --custom tau=0.1,eigenvalues=fixed,epochs=10,lr=0.003,batch=512,hidden=128,dimension=4,seed=0
                 var pairs = [String: String]()
@@ -43,6 +50,7 @@ struct Options {
 }
 
 let options = Options.parse()
+if let threads = options.threads { BLASRuntime.setThreadCount(threads) }
 
 func load(_ name: String, from folder: String) -> Tensor<Float> {
     let url = URL(fileURLWithPath: folder).appendingPathComponent("w4").appendingPathComponent("\(name).npy")
@@ -95,6 +103,11 @@ let setups = [
           note: "64-128(ReLU)-4, L2-normalized, lambda = 1 fixed, tau = 0.1, Adam 1e-3 (sharp from the first step: stalls)"),
 ]
 
+if options.profile {
+    Profile.run(chosen: chosen, rejected: rejected)
+    exit(0)
+}
+
 var chosenSetups = setups
 if let c = options.custom {
     let configuration = GPMConfiguration(dimension: Int(c["dimension"] ?? "4")!, temperature: Double(c["tau"] ?? "0.1")!,
@@ -119,7 +132,7 @@ for setup in chosenSetups where options.only == nil || setup.method.hasSuffix(op
     let test = evaluate(fitted, testChosen, testRejected)
     var record: [String: JSONValue] = [
         "workload": "w4", "method": .string(setup.method), "wall_s": .number(wall),
-        "threads": .number(Double(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount)),
+        "threads": .number(Double(BLASRuntime.threadCount)), "blas_core": .string(BLASRuntime.coreName),
         "train_loss": .number(train.loss), "train_acc": .number(train.accuracy), "test_acc": .number(test.accuracy),
         "epochs": .number(Double(setup.epochs)), "batch": .number(Double(setup.batchSize)),
         "lr": .number(Double(setup.learningRate)), "optimizer": "Adam", "steps": .number(Double(steps)),

@@ -129,24 +129,26 @@ struct GPMGradientTests {
         let rejected = Tensor<Double>.randomNormal(shape: [batch, d], using: &rng)
         let prompts: Tensor<Double>? = c.eigenvalues == .promptGated ? .randomNormal(shape: [batch, p], using: &rng) : nil
         let margins = (0..<batch).map { _ in 0.1 * rng.nextNormal() }
+        let weights = (0..<batch).map { _ in 0.5 + rng.nextOpenUnit() }
         let layout = ParameterVector<Double>(describing: model.parameters)
         let f: ([Double]) -> Double = { x in
             var m = model
             m.parameters = layout.unflatten(x)
-            return m.lossAndGradients(chosen: chosen, rejected: rejected, prompts: prompts, margins: margins).loss
+            return m.lossAndGradients(chosen: chosen, rejected: rejected, prompts: prompts, margins: margins, weights: weights).loss
         }
         let grad: ([Double]) -> [Double] = { x in
             var m = model
             m.parameters = layout.unflatten(x)
-            return layout.flatten(m.lossAndGradients(chosen: chosen, rejected: rejected, prompts: prompts, margins: margins).gradients)
+            return layout.flatten(m.lossAndGradients(chosen: chosen, rejected: rejected, prompts: prompts, margins: margins, weights: weights).gradients)
         }
         let error = FiniteDifference.check(f, gradient: grad, at: layout.flatten(model.parameters))
         #expect(error < Self.tolerance, "\(c.testDescription): relative error \(error)")
-        // The loss equals the mean of −log σ((s − m − mᵢ)/τ) over the model's own scores.
+        // The loss equals the weighted mean of −log σ((s − m − mᵢ)/τ) over the model's own scores.
         let s = model.scores(chosen: chosen, rejected: rejected, prompts: prompts)
-        let expected = (0..<batch).map { -Double.logSigmoid((s[$0] - c.margin - margins[$0]) / 0.5) }.reduce(0, +) / Double(batch)
-        #expect(Tolerance.isClose(model.lossAndGradients(chosen: chosen, rejected: rejected, prompts: prompts, margins: margins).loss,
-                                  expected, rtol: 1e-12))
+        let expected = (0..<batch).map { -weights[$0] * Double.logSigmoid((s[$0] - c.margin - margins[$0]) / 0.5) }
+            .reduce(0, +) / Double(batch)
+        let loss = model.lossAndGradients(chosen: chosen, rejected: rejected, prompts: prompts, margins: margins, weights: weights).loss
+        #expect(Tolerance.isClose(loss, expected, rtol: 1e-12))
     }
 
     @Test("item-level objective: gradient with ties, weights and penalty",
@@ -171,5 +173,25 @@ struct GPMGradientTests {
         let error = FiniteDifference.check({ objective.valueAndGradient($0).value },
                                            gradient: { objective.valueAndGradient($0).gradient }, at: x)
         #expect(error < Self.tolerance, "relative error \(error)")
+    }
+
+    @Test("the specialized head pass equals Layers' MLP + L2Normalization, forward and backward",
+          arguments: Activation.allCases, [true, false])
+    func headPassMatchesLayers(activation: Activation, normalizes: Bool) {
+        var rng = SeededGenerator(seed: 16)
+        let model = FeatureGPM<Double>(featureCount: 5, hiddenSizes: [7, 6], activation: activation,
+                                       configuration: GPMConfiguration(dimension: 4, normalizesEmbeddings: normalizes), using: &rng)
+        let x = Tensor<Double>.randomNormal(shape: [9, 5], using: &rng)
+        let g = Tensor<Double>.randomNormal(shape: [9, 4], using: &rng)
+        let (u, mlpCache) = model.embedding.forward(x)
+        let layer = L2Normalization<Double>()
+        let (reference, normalizationCache) = layer.forward(u)
+        let (v, cache) = model.headForward(x, keepsCache: true)
+        #expect(Tolerance.allClose(v, normalizes ? reference : u, rtol: 1e-12, atol: 1e-14))
+        let du = normalizes ? layer.backward(g, cache: normalizationCache).inputGradient : g
+        let expected = model.embedding.parameterGradients(du, cache: mlpCache)
+        let actual = model.headBackward(g, v: v, cache: cache!)
+        #expect(actual.count == expected.count)
+        for (a, e) in zip(actual, expected) { #expect(Tolerance.allClose(a, e, rtol: 1e-10, atol: 1e-13)) }
     }
 }

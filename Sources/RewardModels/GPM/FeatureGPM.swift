@@ -30,8 +30,6 @@ public struct FeatureGPM<Scalar: BLASScalar>: Sendable {
     /// The prompt gate in the ``GPMEigenvalues/promptGated`` mode, else `nil`.
     public var gate: EigenvalueGate<Scalar>?
 
-    private let normalization = L2Normalization<Scalar>()
-
     /// The number of response features `d`.
     public var featureCount: Int { embedding.inputSize }
     /// The number of prompt features the gate expects (0 unless prompt-gated).
@@ -123,8 +121,7 @@ public struct FeatureGPM<Scalar: BLASScalar>: Sendable {
     public func embed(_ responses: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(responses.rank == 2 && responses.shape[1] == featureCount,
                      "FeatureGPM.embed: responses \(responses.shape) must be [n, \(featureCount)]")
-        let u = embedding(responses)
-        return configuration.normalizesEmbeddings ? normalization(u) : u
+        return headForward(responses, keepsCache: false).v
     }
 
     /// The eigenvalues: `[k]` for fixed/learned modes, `[B, k]` (one row per prompt) when prompt-gated.
@@ -193,7 +190,7 @@ public struct FeatureGPM<Scalar: BLASScalar>: Sendable {
     ///
     /// The batch's stacked `[2n, d]` responses go through the head in one pass. Backward: the
     /// operator's gradient (``SkewSymmetricOperator``), the normalization Jacobian `(I − v vᵀ)/‖u‖`
-    /// (``L2Normalization``), then the head's backward (no input gradient); `∂L/∂ρ = λ ⊙ ∂L/∂λ`;
+    /// (the map of ``L2Normalization``), then the head's backward (no input gradient); `∂L/∂ρ = λ ⊙ ∂L/∂λ`;
     /// the gate as in ``EigenvalueGate``.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
@@ -202,22 +199,14 @@ public struct FeatureGPM<Scalar: BLASScalar>: Sendable {
         precondition(batch.dimension == featureCount,
                      "FeatureGPM.lossAndGradients: batch of dimension \(batch.dimension), model has \(featureCount) features")
         precondition(n > 0, "FeatureGPM.lossAndGradients needs at least one pair")
-        let (u, headCache) = embedding.forward(batch.responses)
-        var v = u
-        var normalizationCache: L2Normalization<Scalar>.Cache?
-        if configuration.normalizesEmbeddings {
-            let (y, cache) = normalization.forward(u)
-            v = y
-            normalizationCache = cache
-        }
+        let (v, headCache) = headForward(batch.responses, keepsCache: true)
         let (lambda, gateProbabilities) = trainingEigenvalues(prompts: batch.prompts, count: n)
         var dv = Tensor<Scalar>.zeros(shape: v.shape)
         var dLambda = Tensor<Scalar>.zeros(shape: lambda.shape)
         let loss = Self.stackedLoss(v: v, eigenvalues: lambda, margins: batch.margins, weights: batch.weights,
                                     margin: Scalar(configuration.margin), temperature: Scalar(configuration.temperature),
                                     embeddingGradient: &dv, eigenvalueGradient: &dLambda)
-        if let normalizationCache { dv = normalization.backward(dv, cache: normalizationCache).inputGradient }
-        var gradients = embedding.parameterGradients(dv, cache: headCache)
+        var gradients = headBackward(dv, v: v, cache: headCache!)
         switch configuration.eigenvalues {
         case .fixed: break
         case .learned: gradients.append(dLambda * lambda)

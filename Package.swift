@@ -81,6 +81,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Layers", "TestSupport"]),
         .testTarget(name: "FeatureDataTests", dependencies: ["PreferenceData", "RewardTraining", "RewardModels", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "RewardHeadTests", dependencies: ["RewardModels", "RewardTraining", "PreferenceData", "Layers", "Optimizers", "TestSupport"]),
         .testTarget(name: "GPMTests", dependencies: ["RewardModels", "RewardTraining", "PreferenceData", "Layers", "Optimizers", "TestSupport"]),
         .testTarget(name: "ItemModelsTests", dependencies: ["RewardModels", "PreferenceData", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "RegretTests", dependencies: ["RewardModels", "TestSupport"]),

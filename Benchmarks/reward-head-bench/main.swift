@@ -52,7 +52,67 @@ func accuracyAndLoss(_ probabilities: [Float]) -> (accuracy: Double, logLoss: Do
     return (Double(correct) / Double(probabilities.count), loss / Double(probabilities.count))
 }
 
+/// Per-step cost of each part of an MLP training step on random data (W3 shapes), median of repeats,
+/// wall clock and process CPU time: gather, forward+backward (`lossAndGradients`), Adam, raw GEMMs.
+func profileStep(dimension d: Int = 768, hidden: Int = 256, batch: Int = 256, pairs n: Int = 20_000) {
+    var rng = SeededGenerator(seed: 1)
+    let pairs = FeaturePairsView(chosen: Tensor<Float>.randomNormal(shape: [n, d], using: &rng),
+                                 rejected: Tensor<Float>.randomNormal(shape: [n, d], using: &rng))
+    let head = MLPRewardHead<Float>(inputSize: d, hiddenSizes: [hidden], using: &rng)
+    var batchBuffer = PairBatch<Float>(responses: Tensor.zeros(shape: [2 * batch, d]))
+    let order = rng.permutation(n)
+    func cpu() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+    }
+    func time(_ label: String, repeats: Int = 200, _ body: (Int) -> Void) {
+        body(0)
+        var walls = [Double]()
+        let c0 = cpu()
+        for r in 0..<repeats {
+            let t0 = now()
+            body(r)
+            walls.append(now() - t0)
+        }
+        walls.sort()
+        print(String(format: "%-28@ median %.3f ms  min %.3f ms  cpu/step %.3f ms", label as NSString, walls[repeats / 2] * 1e3, walls[0] * 1e3,
+                     (cpu() - c0) / Double(repeats) * 1e3))
+    }
+    time("gather 2×\(batch) rows") { r in
+        let start = (r * batch) % (n - batch)
+        batchBuffer.fill(from: pairs, indices: order[start..<(start + batch)])
+    }
+    time("lossAndGradients") { _ in _ = head.lossAndGradients(on: batchBuffer) }
+    time("rewards (forward only)") { _ in _ = head.rewards(batchBuffer.responses) }
+    let linear = LinearRewardHead<Float>(dimension: d)
+    time("linear head lossAndGradients") { _ in _ = linear.lossAndGradients(on: batchBuffer) }
+    var adam = Adam<Float>(learningRate: 1e-3)
+    var parameters = head.parameters
+    let gradients = head.lossAndGradients(on: batchBuffer).gradients
+    time("Adam update") { _ in adam.update(&parameters, gradients: gradients) }
+    var model = head
+    time("parameters get+set") { _ in
+        let p = model.parameters
+        model.parameters = p
+    }
+    let x = batchBuffer.responses
+    let w = head.network.layers[0].weight
+    var z = Tensor<Float>.zeros(shape: [2 * batch, hidden])
+    time("gemm forward \(2 * batch)×\(d)·\(d)×\(hidden)") { _ in z.formMatmul(x, w) }
+    var dw = Tensor<Float>.zeros(shape: [d, hidden])
+    time("gemm weight-grad Xᵀ·δ") { _ in dw.formMatmul(x, z, transposeA: true) }
+    var dwt = Tensor<Float>.zeros(shape: [hidden, d])
+    time("gemm δᵀ·X (torch layout)") { _ in dwt.formMatmul(z, x, transposeA: true) }
+    let flop = 2.0 * 2 * Double(2 * batch * d * hidden)
+    print(String(format: "GEMM work per step %.1f MFLOP = %.2f ms at 200 GFLOP/s", flop / 1e6, flop / 200e9 * 1e3))
+}
+
 let arguments = CommandLine.arguments
+if arguments.count == 2 && arguments[1] == "profile" {
+    profileStep()
+    exit(0)
+}
 guard arguments.count >= 3 else {
     FileHandle.standardError.write(Data("usage: reward-head-bench DATADIR w2|w3 [METHOD]\n".utf8))
     exit(2)
@@ -103,6 +163,24 @@ do {
             let nw = w.reduce(0) { $0 + $1 * $1 }.squareRoot(), nt = trueW.scalars.reduce(0) { $0 + $1 * $1 }.squareRoot()
             record["cosine_true_w"] = dot / (nw * nt)
         }
+    case "trace_lbfgs":
+        // Diagnostics: every objective evaluation of the full-batch L-BFGS fit.
+        let objective = BradleyTerryObjective(l2Penalty: 1e-4 / Double(n))
+        let design = LinearHeadDesign(FeaturePairsView(train), includesSums: false)
+        var count = 0
+        let solver = LBFGS<Double>(gradientTolerance: 1e-6, relativeFunctionTolerance: 1e-10)
+        let result = solver.minimize(from: [Double](repeating: 0, count: d)) { x, g in
+            var gradient: [Double]? = g
+            let value = design.value(at: x, objective: objective, gradient: &gradient)
+            g = gradient!
+            count += 1
+            let norm = x.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let gmax = g.reduce(0) { max($0, abs($1)) }
+            print(String(format: "eval %2d  f %.10f  max|g| %.3e  |w| %.4f", count, value, gmax, norm))
+            return value
+        }
+        print("iterations \(result.iterations), evaluations \(result.functionEvaluations), \(result.stopReason)")
+        exit(0)
     case "swift_linear_adam_b512", "swift_mlp_b256", "swift_mlp_b1024":
         let isLinear = method.hasPrefix("swift_linear")
         let batch = isLinear ? 512 : (method.hasSuffix("b256") ? 256 : 1024)

@@ -68,7 +68,7 @@ struct CommandLineTests {
         for model in models {
             let test = model["test"] as? [String: Any] ?? [:]
             #expect((test["accuracy"] as? Double ?? 0) > 0.6)
-            #expect(test["log_loss"] is Double && test["expected_calibration_error"] is Double)
+            #expect(test["log_loss"] is Double && test["ece"] is Double)
             #expect(model["fit_seconds"] is Double)
         }
         // The saved model evaluates through `rewardkit evaluate`.

@@ -65,7 +65,7 @@ struct GradientTests {
     @Test("the loss equals the plain BT negative log-likelihood written out, and stays finite at logits ±1e4")
     func lossValues() {
         let objective = BradleyTerryObjective(temperature: 0.5, centeringCoefficient: 0.2)
-        let rewards: [Double] = [1.0, -2.0, 1e4, 0.5, 3.0, -1e4]   // chosen 1, −2, 1e4; rejected 0.5, 3, −1e4
+        let rewards: [Double] = [1.0, -2.0, -1e4, 0.5, 3.0, 1e4]   // chosen 1, −2, −1e4; rejected 0.5, 3, 1e4
         let margins: [Double] = [0.1, 0, -0.3]
         var gradient = [Double](repeating: 0, count: 6)
         let loss = rewards.withUnsafeBufferPointer { r in
@@ -78,8 +78,15 @@ struct GradientTests {
         }
         #expect(Tolerance.isClose(loss, expected / 3, rtol: 1e-14))
         #expect(loss.isFinite && gradient.allSatisfy(\.isFinite))
-        // Pair 2 (z = −1e4·… saturates the wrong way): the logistic part of ∂L/∂r_c is −(1/3)/τ.
-        #expect(Tolerance.isClose(gradient[1] - 2 * 0.2 * (rewards[1] + rewards[4]) / 3, -(1.0 / 3) / 0.5, rtol: 1e-12))
+        // ∂L/∂r_c,i = (1/n)(−σ(−zᵢ)/τ + 2c·sᵢ), ∂L/∂r_r,i = (1/n)(σ(−zᵢ)/τ + 2c·sᵢ).
+        for i in 0..<3 {
+            let z = (rewards[i] - rewards[3 + i] - margins[i]) / 0.5
+            let s = rewards[i] + rewards[3 + i]
+            #expect(Tolerance.isClose(gradient[i], (-Double.sigmoid(-z) / 0.5 + 0.4 * s) / 3, rtol: 1e-12, atol: 1e-15))
+            #expect(Tolerance.isClose(gradient[3 + i], (Double.sigmoid(-z) / 0.5 + 0.4 * s) / 3, rtol: 1e-12, atol: 1e-15))
+        }
+        // Pair 2 saturates the wrong way (z ≈ −4e4): loss ≈ |z| and the logistic part of ∂L/∂r_c is −1/τ per pair.
+        #expect(Tolerance.isClose(gradient[2], -2.0 / 3, rtol: 1e-12) && loss > 1e4)
     }
 
     @Test("full-batch design: value and gradient equal the minibatch head objective; Hessian matches differences of the gradient",

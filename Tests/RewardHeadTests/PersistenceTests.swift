@@ -56,8 +56,9 @@ struct PersistenceTests {
         #expect(linearFile["linear.weight"]!.shape == [1, 6])
         #expect(linearFile["linear.weight"]!.tensor(as: Float.self).scalars == linear.weights.scalars)
         let mlpFile = try SafeTensorsFile.decode(heads[1].safeTensors().encoded())
-        #expect(mlpFile.tensors.map(\.name) == ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias", "layers.4.weight"])
-        #expect(mlpFile.tensors.map(\.value.shape) == [[5, 6], [5], [4, 5], [4], [1, 4]])
+        let shapes = Dictionary(uniqueKeysWithValues: mlpFile.tensors.map { ($0.name, $0.value.shape) })
+        #expect(shapes == ["layers.0.weight": [5, 6], "layers.0.bias": [5], "layers.2.weight": [4, 5], "layers.2.bias": [4],
+                           "layers.4.weight": [1, 4]])
         #expect(mlpFile["layers.0.weight"]!.tensor(as: Float.self) == mlp.network.layers[0].weight.transposed())
         #expect(mlpFile.metadata["widths"] == "6,5,4,1" && mlpFile.metadata["activation"] == "gelu" && mlpFile.metadata["format"] == "pt")
     }

@@ -9,42 +9,57 @@ import RealModule
 // table, ~50× slower), which would dominate a training step whose matrix products take ~2 ms.
 
 /// `z ← z + 1·bᵀ` (bias added to every row), then the activation in place when `activation` is
-/// non-nil. Returns the pre-activation copy that GELU's backward needs (nil otherwise).
+/// non-nil, fused into one pass over `z`. Returns the pre-activation copy that GELU's backward needs
+/// (nil otherwise).
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func addBiasAndActivate<S: BLASScalar>(_ z: inout Tensor<S>, bias: Tensor<S>?, activation: Activation?) -> Tensor<S>? {
     let rows = z.rowCount, cols = z.columnCount
-    if let bias {
-        precondition(bias.count == cols, "addBiasAndActivate: bias \(bias.shape) for \(z.shape)")
+    if let bias { precondition(bias.count == cols, "addBiasAndActivate: bias \(bias.shape) for \(z.shape)") }
+    let zeros = bias == nil ? [S](repeating: 0, count: cols) : []
+    let b = bias?.scalars ?? zeros
+    var preactivation: Tensor<S>?
+    switch activation {
+    case .relu:
+        // The typed `let` and the hoisted zero keep the select branch-free, so LLVM vectorizes the
+        // loop (`row[j] = v > 0 ? v : 0` with a generic literal compiles to a branch per element).
+        let zero: S = .zero
         z.scalars.withUnsafeMutableBufferPointer { p in
-            bias.scalars.withUnsafeBufferPointer { b in
+            b.withUnsafeBufferPointer { bp in
                 for i in 0..<rows {
                     let row = p.baseAddress! + i * cols
-                    for j in 0..<cols { row[j] += b[j] }
+                    for j in 0..<cols {
+                        let v = row[j] + bp[j]
+                        let relu: S = v > zero ? v : zero
+                        row[j] = relu
+                    }
                 }
             }
         }
+    case .tanh, .gelu, nil:
+        if bias != nil {
+            z.scalars.withUnsafeMutableBufferPointer { p in
+                b.withUnsafeBufferPointer { bp in
+                    for i in 0..<rows {
+                        let row = p.baseAddress! + i * cols
+                        for j in 0..<cols { row[j] += bp[j] }
+                    }
+                }
+            }
+        }
+        let count = rows * cols
+        if activation == .tanh {
+            z.scalars.withUnsafeMutableBufferPointer { p in
+                for i in 0..<count { p[i] = S.tanh(p[i]) }
+            }
+        } else if activation == .gelu {
+            preactivation = z
+            z.scalars.withUnsafeMutableBufferPointer { p in
+                for i in 0..<count { p[i] = p[i] * S.normalCDF(p[i]) }
+            }
+        }
     }
-    guard let activation else { return nil }
-    let count = rows * cols
-    switch activation {
-    case .relu:
-        z.scalars.withUnsafeMutableBufferPointer { p in
-            for i in 0..<count where !(p[i] > 0) { p[i] = 0 }
-        }
-        return nil
-    case .tanh:
-        z.scalars.withUnsafeMutableBufferPointer { p in
-            for i in 0..<count { p[i] = S.tanh(p[i]) }
-        }
-        return nil
-    case .gelu:
-        let preactivation = z
-        z.scalars.withUnsafeMutableBufferPointer { p in
-            for i in 0..<count { p[i] = p[i] * S.normalCDF(p[i]) }
-        }
-        return preactivation
-    }
+    return preactivation
 }
 
 /// `∂L/∂z = ∂L/∂h ⊙ f′(z)` in place. `output` is `h = f(z)` (ReLU, tanh); `preactivation` is `z` (GELU).
@@ -58,8 +73,12 @@ func multiplyByActivationDerivative<S: BLASScalar>(
     gradient.scalars.withUnsafeMutableBufferPointer { g in
         switch activation {
         case .relu:
+            let zero: S = .zero
             output.scalars.withUnsafeBufferPointer { h in
-                for i in 0..<count where !(h[i] > 0) { g[i] = 0 }
+                for i in 0..<count {
+                    let masked: S = h[i] > zero ? g[i] : zero
+                    g[i] = masked
+                }
             }
         case .tanh:
             output.scalars.withUnsafeBufferPointer { h in
@@ -72,6 +91,49 @@ func multiplyByActivationDerivative<S: BLASScalar>(
             }
         }
     }
+}
+
+/// `δ = (g·wᵀ) ⊙ f′(z)` for a one-unit output layer: the outer product of the reward gradient
+/// `g` (`[m]`) with the output weights `w` (`[h]`), times the activation derivative, in one pass
+/// (no `k = 1` product).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func outputLayerDelta<S: BLASScalar>(
+    rewardGradient g: Tensor<S>, outputWeights w: Tensor<S>, activation: Activation, output: Tensor<S>, preactivation: Tensor<S>?
+) -> Tensor<S> {
+    let rows = g.count, cols = w.count
+    precondition(output.shape == [rows, cols], "outputLayerDelta: output \(output.shape) for \(rows)×\(cols)")
+    var delta = Tensor<S>.zeros(shape: [rows, cols])
+    delta.scalars.withUnsafeMutableBufferPointer { d in
+        g.scalars.withUnsafeBufferPointer { gp in
+            w.scalars.withUnsafeBufferPointer { wp in
+                if activation == .relu {
+                    let zero: S = .zero
+                    output.scalars.withUnsafeBufferPointer { h in
+                        for i in 0..<rows {
+                            let gi = gp[i]
+                            let base = i * cols
+                            for j in 0..<cols {
+                                let product = gi * wp[j]
+                                let value: S = h[base + j] > zero ? product : zero
+                                d[base + j] = value
+                            }
+                        }
+                    }
+                } else {
+                    for i in 0..<rows {
+                        let gi = gp[i]
+                        let base = i * cols
+                        for j in 0..<cols { d[base + j] = gi * wp[j] }
+                    }
+                }
+            }
+        }
+    }
+    if activation != .relu {
+        multiplyByActivationDerivative(&delta, activation: activation, output: output, preactivation: preactivation)
+    }
+    return delta
 }
 
 /// The column sums `Gᵀ·1` of a matrix (the bias gradient), accumulated row by row.

@@ -124,7 +124,8 @@ public struct MLPRewardHead<Scalar: BLASScalar>: PairwiseTrainable, Sendable {
         var preactivations: [Tensor<Scalar>?]
     }
 
-    /// `z_l = h_{l−1}·W_l + b_l`, `h_l = f(z_l)` for the hidden layers, `r = h_{L−1}·W_L`.
+    /// `z_l = h_{l−1}·W_l + b_l`, `h_l = f(z_l)` for the hidden layers, `r = h_{L−1}·W_L` (a `gemv`:
+    /// the output layer has one unit).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func forward(_ input: Tensor<Scalar>, keepsCache: Bool) -> Pass {
@@ -136,28 +137,44 @@ public struct MLPRewardHead<Scalar: BLASScalar>: PairwiseTrainable, Sendable {
             preactivations.reserveCapacity(layers.count)
         }
         var h = input
-        for l in layers.indices {
+        for l in 0..<(layers.count - 1) {
             let layer = layers[l]
             if keepsCache { layerInputs.append(h) }
             var z = Tensor<Scalar>.zeros(shape: [h.rowCount, layer.outputSize])
             z.formMatmul(h, layer.weight)
-            let isHidden = l < layers.count - 1
-            let kept = addBiasAndActivate(&z, bias: layer.bias, activation: isHidden ? network.activation : nil)
-            if keepsCache && isHidden { preactivations.append(kept) }
+            let kept = addBiasAndActivate(&z, bias: layer.bias, activation: network.activation)
+            if keepsCache { preactivations.append(kept) }
             h = z
         }
-        return Pass(rewards: h, layerInputs: layerInputs, preactivations: preactivations)
+        let last = layers[layers.count - 1]
+        if keepsCache { layerInputs.append(h) }
+        var r = h.matvec(last.weight.reshaped([last.inputSize]))
+        if let bias = last.bias {
+            let b = bias.scalars[0]
+            r.formMap { $0 + b }
+        }
+        return Pass(rewards: r.reshaped([r.count, 1]), layerInputs: layerInputs, preactivations: preactivations)
     }
 
     /// Backpropagates `∂L/∂r` (`[2n, 1]`) through the cached pass:
-    /// `∂L/∂W_l = h_{l−1}ᵀ·δ_l`, `∂L/∂b_l = δ_lᵀ·1`, `δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′(z_{l−1})`.
+    /// `∂L/∂W_l = h_{l−1}ᵀ·δ_l`, `∂L/∂b_l = δ_lᵀ·1`, `δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′(z_{l−1})`; for the
+    /// one-unit output layer `∂L/∂W_L = h_{L−1}ᵀ·∂L/∂r` is a `gemv` and `δ_{L−1}` an outer product
+    /// fused with `f′`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func backward(_ rewardGradient: Tensor<Scalar>, pass: Pass) -> [Tensor<Scalar>] {
         let layers = network.layers
-        var perLayer = [[Tensor<Scalar>]](repeating: [], count: layers.count)
-        var delta = rewardGradient
-        for l in layers.indices.reversed() {
+        let count = layers.count
+        var perLayer = [[Tensor<Scalar>]](repeating: [], count: count)
+        let g = rewardGradient.reshaped([rewardGradient.count])
+        let last = layers[count - 1]
+        let top = pass.layerInputs[count - 1]
+        let dwLast = top.matvec(g, transposed: true).reshaped([last.inputSize, 1])
+        perLayer[count - 1] = last.bias == nil ? [dwLast] : [dwLast, Tensor([g.sum()])]
+        guard count > 1 else { return perLayer[0] }
+        var delta = outputLayerDelta(rewardGradient: g, outputWeights: last.weight.reshaped([last.inputSize]),
+                                     activation: network.activation, output: top, preactivation: pass.preactivations[count - 2])
+        for l in stride(from: count - 2, through: 0, by: -1) {
             let layer = layers[l]
             let input = pass.layerInputs[l]
             var dw = Tensor<Scalar>.zeros(shape: [layer.inputSize, layer.outputSize])

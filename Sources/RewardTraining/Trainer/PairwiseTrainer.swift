@@ -200,7 +200,7 @@ public struct PairwiseTrainer: Sendable {
                 bestLoss = monitored
                 bestEpoch = epoch
                 epochsWithoutImprovement = 0
-                if config.earlyStopping != nil { bestParameters = model.parameters }
+                bestParameters = model.parameters
             } else {
                 epochsWithoutImprovement += 1
                 if let early = config.earlyStopping, epochsWithoutImprovement >= early.patience {

@@ -2,7 +2,7 @@
 # W1 side by side: the Python peers and RewardKit's item Bradley–Terry on the same file, in one run.
 #
 #   bash Benchmarks/item-bt-bench/run.sh            # from the package root
-#   DATA=/tmp/prefbench SKIP_GEN=1 bash Benchmarks/item-bt-bench/run.sh
+#   DATA=/tmp/prefbench SKIP_GEN=1 SKIP_BUILD=1 SCRATCH=.build bash Benchmarks/item-bt-bench/run.sh
 #
 # Needs: pip install numpy scipy scikit-learn choix threadpoolctl (../shared/bench/requirements.txt
 # minus torch). Prints one JSON line per method, a whole-process comparison (CLI vs the peers'
@@ -18,8 +18,10 @@ mkdir -p "$OUT"
 if [[ -z "${SKIP_GEN:-}" || ! -f "$DATA/w1/comparisons.csv" ]]; then
   python3 "$BENCH/gen.py" "$DATA" --only w1
 fi
-swift build -c release --scratch-path "$SCRATCH" --product item-bt-bench >/dev/null
-swift build -c release --scratch-path "$SCRATCH" --product rewardkit >/dev/null
+if [[ -z "${SKIP_BUILD:-}" ]]; then
+  swift build -c release --scratch-path "$SCRATCH" --product item-bt-bench >/dev/null
+  swift build -c release --scratch-path "$SCRATCH" --product rewardkit >/dev/null
+fi
 BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
 
 # The centered scipy MLE (L-BFGS to gtol 1e-9, as peers.py's reference), one value per item id.

@@ -1,12 +1,16 @@
 // arena-leaderboard: rank chat models from a battle log with ties, like an arena leaderboard.
 //
-//   swift run -c release arena-leaderboard [--data FILE] [--bootstrap N] [CHART.svg]
+//   swift run -c release arena-leaderboard [--data FILE] [--bootstrap N] [--no-style-control] [CHART.svg]
 //   swift run -c release arena-leaderboard --generate Data/arena/battles.csv
 //
 // It fits Bradley–Terry strengths with Davidson ties (ν fitted jointly), computes 95% bootstrap
 // intervals on both cores, prints the leaderboard and the win probabilities of the top models, and
-// writes an SVG bar chart with the intervals (default ./arena-leaderboard.svg). `--generate`
-// rewrites the shipped battle log from its seed (see Data/README.md).
+// writes an SVG bar chart with the intervals (default ./arena-leaderboard.svg) and a pairwise
+// win-probability heatmap beside it (arena-win-probabilities.svg). Then, on a synthetic battle log
+// whose voters reward long answers, it shows style control (StyleControl.swift): the plain and the
+// style-controlled leaderboards on the Elo scale, the fitted length coefficient, and their charts.
+// `--no-style-control` skips that part. `--generate` rewrites the shipped battle log from its seed
+// (see Data/README.md).
 import Foundation
 import RewardKit
 
@@ -40,6 +44,7 @@ var dataPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     .deletingLastPathComponent().appendingPathComponent("Data/arena/battles.csv").path
 var chartPath = "arena-leaderboard.svg"
 var bootstrapSamples = 200
+var showsStyleControl = true
 while !arguments.isEmpty {
     let argument = arguments.removeFirst()
     switch argument {
@@ -59,8 +64,10 @@ while !arguments.isEmpty {
         guard let n = arguments.first.flatMap(Int.init), n >= 2 else { fail("--bootstrap needs a number ≥ 2") }
         arguments.removeFirst()
         bootstrapSamples = n
+    case "--no-style-control":
+        showsStyleControl = false
     case "-h", "--help":
-        print("usage: arena-leaderboard [--data FILE] [--bootstrap N] [CHART.svg] | --generate FILE")
+        print("usage: arena-leaderboard [--data FILE] [--bootstrap N] [--no-style-control] [CHART.svg] | --generate FILE")
         exit(0)
     default:
         chartPath = argument
@@ -89,6 +96,21 @@ do {
     let svg = LeaderboardChart.svg(board, title: "Arena leaderboard (Bradley–Terry + Davidson ties, \(bootstrapSamples) bootstrap resamples)")
     try svg.write(toFile: chartPath, atomically: true, encoding: .utf8)
     print("\nwrote \(chartPath)")
+
+    // The same log through the arena pipeline: Davidson fit, heatmap of P(row beats column).
+    let arena = try ArenaRating(.init(ties: .davidson)).fit(ArenaBattles(battles))
+    let order = arena.ranking
+    let heatmapPath = ((chartPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("arena-win-probabilities.svg")
+    try ArenaCharts.heatmapSVG(items: order.map { battles.items[$0] }, scores: arena.expectedScores(order),
+                               title: "Expected score, row vs column (ties count ½)")
+        .write(toFile: heatmapPath, atomically: true, encoding: .utf8)
+    print("wrote \(heatmapPath)")
+
+    if showsStyleControl {
+        print("\n── Style control on a synthetic arena whose voters reward long answers ──\n")
+        try runStyleControlDemo(outputDirectory: (chartPath as NSString).deletingLastPathComponent.isEmpty
+                                    ? "." : (chartPath as NSString).deletingLastPathComponent)
+    }
 } catch let error as DataError {
     fail(error.description)
 } catch let error as BradleyTerryError {

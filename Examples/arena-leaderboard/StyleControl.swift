@@ -1,33 +1,26 @@
-// arena-style-control: how a hidden length bonus inflates a plain arena leaderboard, and how
-// style control (a per-answer covariate fitted jointly with the ratings) removes it.
-//
-//   swift run -c release arena-style-control [OUTPUT_DIR]
+// Style control, the second half of the arena-leaderboard example: how a hidden length bonus
+// inflates a plain arena leaderboard, and how style control (a per-answer covariate fitted jointly
+// with the ratings) removes it.
 //
 // 12 synthetic models battle 30,000 times with Davidson ties. Four of them write long answers;
 // voters reward length: P(w ≻ l) = σ(θ_w − θ_l + γ·(z_w − z_l)) with γ = 0.7 and z the answer's
-// (standardized) length. The program fits the plain Bradley–Terry model and the style-controlled one,
+// (standardized) length. It fits the plain Bradley–Terry model and the style-controlled one,
 // prints both leaderboards on the Elo scale (anchored: model-07 = 1000), the fitted γ with its
-// standard error and bootstrap interval, and writes leaderboard.svg (style-controlled, 95% bootstrap
-// intervals), leaderboard-plain.svg and win-probabilities.svg into OUTPUT_DIR (default .).
+// standard error and bootstrap interval, and writes style-controlled-leaderboard.svg (95% bootstrap intervals),
+// plain-leaderboard.svg and style-neutral-win-probabilities.svg (the heatmap) next to the chart.
 import Foundation
 import RewardKit
 
-let outputDirectory = CommandLine.arguments.dropFirst().first ?? "."
-let names = (1...12).map { String(format: "model-%02d", $0) }
-let truth: [Double] = [0.9, 0.7, 0.5, 0.35, 0.2, 0.0, -0.1, -0.25, -0.4, -0.55, -0.7, -0.9]
-let verbose: Set<Int> = [3, 5, 8, 10]
-let styleMeans = (0..<12).map { verbose.contains($0) ? 1.4 : 0.0 }
-let plantedGamma = 0.7
-var rng = SeededGenerator(seed: 2024)
-let sample = SyntheticArena.styleBattles(strengths: truth, styleMeans: styleMeans, styleCoefficient: plantedGamma,
-                                         count: 30_000, davidsonNu: 0.4, itemNames: names, using: &rng)
+func runStyleControlDemo(outputDirectory: String) throws {
+    let names = (1...12).map { String(format: "model-%02d", $0) }
+    let truth: [Double] = [0.9, 0.7, 0.5, 0.35, 0.2, 0.0, -0.1, -0.25, -0.4, -0.55, -0.7, -0.9]
+    let verbose: Set<Int> = [3, 5, 8, 10]
+    let styleMeans = (0..<12).map { verbose.contains($0) ? 1.4 : 0.0 }
+    let plantedGamma = 0.7
+    var rng = SeededGenerator(seed: 2024)
+    let sample = SyntheticArena.styleBattles(strengths: truth, styleMeans: styleMeans, styleCoefficient: plantedGamma,
+                                             count: 30_000, davidsonNu: 0.4, itemNames: names, using: &rng)
 
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("arena-style-control: \(message)\n".utf8))
-    exit(1)
-}
-
-do {
     let estimator = ArenaRating(.init(ties: .davidson))
     let plain = try estimator.fit(ArenaBattles(sample.battles.comparisons))
     let styled = try estimator.fit(sample.battles)
@@ -65,14 +58,10 @@ do {
     func write(_ text: String, _ file: String) throws {
         try text.write(toFile: (outputDirectory as NSString).appendingPathComponent(file), atomically: true, encoding: .utf8)
     }
-    try write(ArenaCharts.leaderboardSVG(styledBoard, title: "Style-controlled arena (Elo, model-07 = 1000)"), "leaderboard.svg")
-    try write(ArenaCharts.leaderboardSVG(plainBoard, title: "Plain arena (Elo, model-07 = 1000)"), "leaderboard-plain.svg")
+    try write(ArenaCharts.leaderboardSVG(styledBoard, title: "Style-controlled arena (Elo, model-07 = 1000)"), "style-controlled-leaderboard.svg")
+    try write(ArenaCharts.leaderboardSVG(plainBoard, title: "Plain arena (Elo, model-07 = 1000)"), "plain-leaderboard.svg")
     let order = styled.ranking
     try write(ArenaCharts.heatmapSVG(items: order.map { names[$0] }, scores: styled.expectedScores(order),
-                                     title: "Style-neutral expected score, row vs column"), "win-probabilities.svg")
-    print("\nwrote leaderboard.svg, leaderboard-plain.svg, win-probabilities.svg to \(outputDirectory)")
-} catch let error as BradleyTerryError {
-    fail(error.description)
-} catch {
-    fail("\(error)")
+                                     title: "Style-neutral expected score, row vs column"), "style-neutral-win-probabilities.svg")
+    print("\nwrote style-controlled-leaderboard.svg, plain-leaderboard.svg, style-neutral-win-probabilities.svg to \(outputDirectory)")
 }

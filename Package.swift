@@ -62,14 +62,13 @@ let package = Package(
         .executableTarget(name: "cyclic-preferences", dependencies: ["RewardKit"], path: "Examples/cyclic-preferences"),
         .executableTarget(name: "value-orientation", dependencies: ["RewardKit"], path: "Examples/value-orientation"),
         .executableTarget(name: "pluralistic-mixture", dependencies: ["RewardKit"], path: "Examples/pluralistic-mixture"),
-        .executableTarget(name: "arena-style-control", dependencies: ["RewardKit"], path: "Examples/arena-style-control"),
         // examples: add new example targets above this line
 
         // Benchmarks (plain executables; run them in release mode, see Benchmarks/README.md).
         .executableTarget(name: "numeric-core-bench", dependencies: ["NumericCore", "COpenBLAS"], path: "Benchmarks/numeric-core-bench"),
-        .executableTarget(name: "reward-head-bench", dependencies: ["RewardKit"], path: "Benchmarks/reward-head-bench"),
+        .executableTarget(name: "reward-head-bench", dependencies: ["RewardKit"], path: "Benchmarks/reward-head-bench", exclude: ["run.sh"]),
         .executableTarget(name: "regret-bench", dependencies: ["RewardKit"], path: "Benchmarks/regret-bench"),
-        .executableTarget(name: "gpm-bench", dependencies: ["RewardKit"], path: "Benchmarks/gpm-bench"),
+        .executableTarget(name: "gpm-bench", dependencies: ["RewardKit"], path: "Benchmarks/gpm-bench", exclude: ["run.sh"]),
         .executableTarget(name: "mixture-bench", dependencies: ["RewardKit"], path: "Benchmarks/mixture-bench", exclude: ["run.sh"]),
         .executableTarget(name: "item-bt-bench", dependencies: ["RewardKit"], path: "Benchmarks/item-bt-bench", exclude: ["run.sh"]),
         .executableTarget(name: "arena-bench", dependencies: ["RewardKit"], path: "Benchmarks/arena-bench", exclude: ["run.sh", "peer_arena.py"]),

@@ -52,6 +52,10 @@ struct Train: ParsableCommand {
         fflush(nil)   // the header before the observers' stderr lines
         var outcomes = [TrainingOutcome]()
         for family in families {
+            if family.requiresUsers && (context.fit.userIDs == nil || context.test.userIDs == nil) {
+                print("skipping \(family.name): it needs users.csv and test_users.csv in \(folder.path)")
+                continue
+            }
             let observer = ProgressPrinter(label: family.name)
             var outcome = try family.fit(context, observer)
             outcome.evaluation = outcome.evaluate(context)
@@ -187,6 +191,9 @@ extension Tensor where Scalar == Float {
 struct TrainingFamily: Sendable {
     var name: String
     var summary: String
+    /// Mixture families need every pair's user (users.csv, test_users.csv); `train` skips them, with a
+    /// note, on data without users.
+    var requiresUsers = false
     var fit: @Sendable (_ context: TrainingContext, _ observer: TrainingObserver) throws -> TrainingOutcome
 }
 
@@ -246,8 +253,57 @@ enum TrainingRegistry {
         },
         TrainingFamily(name: "gpm", summary: "general preference model d→128→4 (skew-symmetric, learned λ, τ = 0.1), Adam (lr 3e-3, batch 128, early stopping)",
                        fit: GPMFit.trainingOutcome),
-        // New families (GPM, mixtures): add a TrainingFamily here.
+        TrainingFamily(name: "maxmin-em", summary: "MaxMin-RLHF EM mixture, K = 2 linear Bradley–Terry heads, hard E-step, k-means++ start, 3 restarts (needs users.csv)",
+                       requiresUsers: true, fit: mixtureEM),
+        TrainingFamily(name: "pal-b", summary: "PAL-B mixture of K = 2 preference prototypes, linear projector d→32, Adam (lr 1e-2, batch 128, early stopping; needs users.csv)",
+                       requiresUsers: true, fit: palB),
+        // New families: add a TrainingFamily here.
     ] }
+
+    /// The mixture families need every pair's user; without users.csv they are skipped with this error.
+    static func requireUsers(_ context: TrainingContext, _ name: String) throws {
+        guard context.fit.userIDs != nil, context.test.userIDs != nil else {
+            throw CLIError("\(name) needs users.csv and test_users.csv in \(context.dataFolder.path) (or leave it out with --only)")
+        }
+    }
+
+    @Sendable static func mixtureEM(_ context: TrainingContext, _ observer: TrainingObserver) throws -> TrainingOutcome {
+        try requireUsers(context, "maxmin-em")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let estimator = BradleyTerryMixture<Double>(componentCount: 2, head: .linear, assignment: .hard,
+                                                    initialization: .kMeansPlusPlus(), restarts: 3, seed: context.seed)
+        let model = try estimator.fit(convertingFrom: context.fit)
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let probabilities = model.preferenceProbabilities(chosen: try context.test.chosen.converted(),
+                                                          rejected: try context.test.rejected.converted(), users: context.test.userIDs!)
+        return TrainingOutcome(
+            name: "maxmin-em", summary: "MaxMin EM, K = 2", fitSeconds: seconds, testScores: nil, testProbabilities: probabilities,
+            testRewards: nil, fitReport: nil,
+            modelFile: model.modelFile, safeTensors: nil,
+            details: ["em_iterations": .number(Double(model.iterations)),
+                      "mixing_weights": .array(model.mixingWeights.map { .number($0) }),
+                      "log_likelihood_trace": .array(model.logLikelihoodTrace.map { .number($0) })])
+    }
+
+    @Sendable static func palB(_ context: TrainingContext, _ observer: TrainingObserver) throws -> TrainingOutcome {
+        try requireUsers(context, "pal-b")
+        var generator = SeededGenerator(seed: context.seed)
+        var model = PALCosineMixtureModel<Float>(inputSize: context.fit.dimension, projector: .linear(outputSize: 32), prototypeCount: 2,
+                                                 userCount: context.test.users.count, using: &generator)
+        let trainer = PairwiseTrainer(configuration: .init(epochs: 60, batchSize: 128, seed: context.seed,
+                                                           earlyStopping: PairwiseTrainer.EarlyStopping(patience: 4)))
+        var adam = Adam<Float>(learningRate: 1e-2)
+        let report = trainer.fit(&model, on: FeaturePairsView(context.fit), validation: FeaturePairsView(context.validation),
+                                 optimizer: &adam, observer: observer)
+        let logits = PairwiseTrainer.preferenceLogits(model, on: FeaturePairsView(context.test)).map { Double($0) }
+        return TrainingOutcome(
+            name: "pal-b", summary: "PAL-B, K = 2", fitSeconds: report.seconds, testScores: logits, testProbabilities: nil,
+            testRewards: nil, fitReport: report, modelFile: model.modelFile, safeTensors: nil,
+            details: ["scale": .number(Double(model.scale)), "pairs_per_second": .number(report.pairsPerSecond),
+                      "epochs_run": .number(Double(report.epochs.count)), "selected_epoch": .number(Double(report.selectedEpoch))])
+    }
 
     /// Minibatch training on the context's fit/validation split.
     static func trainHead(_ start: RewardHead<Float>, _ context: TrainingContext, config: HeadTrainingConfiguration,

@@ -54,9 +54,12 @@ struct CommandLineTests {
         let report = folder.appendingPathComponent("report")
         let (status, out, err) = try runTool(["train", "--output-dir", report.path])
         #expect(status == 0, "stderr: \(err)")
-        for name in ["linear-lbfgs", "linear-adam", "mlp-adam"] {
+        let families = ["linear-lbfgs", "linear-adam", "mlp-adam", "gpm", "maxmin-em", "pal-b"]
+        for name in families {
             #expect(out.contains(name))
-            #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent("models/\(name).rkmodel").path))
+            #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent("models/\(name).rkmodel").path), "\(name)")
+        }
+        for name in ["linear-lbfgs", "linear-adam", "mlp-adam"] {
             #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent("models/\(name).safetensors").path))
         }
         for file in ["summary.json", "learning-curves.svg", "reliability.svg", "accuracy.svg"] {
@@ -64,7 +67,7 @@ struct CommandLineTests {
         }
         let summary = try jsonObject(report.appendingPathComponent("summary.json"))
         let models = summary["models"] as? [[String: Any]] ?? []
-        #expect(Set(models.compactMap { $0["name"] as? String }).isSuperset(of: ["linear-lbfgs", "linear-adam", "mlp-adam"]))
+        #expect(Set(models.compactMap { $0["name"] as? String }) == Set(families))
         for model in models {
             let test = model["test"] as? [String: Any] ?? [:]
             #expect((test["accuracy"] as? Double ?? 0) > 0.6)

@@ -184,12 +184,25 @@ do {
     case "swift_linear_adam_b512", "swift_mlp_b256", "swift_mlp_b1024":
         let isLinear = method.hasPrefix("swift_linear")
         let batch = isLinear ? 512 : (method.hasSuffix("b256") ? 256 : 1024)
-        var rng = SeededGenerator(seed: 0)
-        var model: RewardHead<Float> = isLinear
-            ? .linear(LinearRewardHead(dimension: d))
-            : .mlp(MLPRewardHead(inputSize: d, hiddenSizes: [256], activation: .relu, using: &rng))
+        let seed = UInt64(ProcessInfo.processInfo.environment["SEED"] ?? "0") ?? 0
+        var rng = SeededGenerator(seed: seed)
+        var model: RewardHead<Float>
+        if isLinear {
+            model = .linear(LinearRewardHead(dimension: d))
+        } else {
+            // The peer's initialization: torch.nn.Linear's default, U(±1/√fanIn) for weights and biases.
+            var mlp = MLPRewardHead<Float>(inputSize: d, hiddenSizes: [256], activation: .relu, using: &rng)
+            mlp.parameters = mlp.parameters.enumerated().map { k, p in
+                let fanIn = k == 1 ? d : p.shape[0]
+                let bound = 1 / Double(fanIn).squareRoot()
+                return Tensor(shape: p.shape, scalars: (0..<p.count).map { _ in Float(bound * (2 * rng.nextOpenUnit() - 1)) })
+            }
+            model = .mlp(mlp)
+            record["init"] = "U(±1/√fanIn) (torch.nn.Linear default)"
+            record["seed"] = Int(seed)
+        }
         var adam = Adam<Float>(learningRate: 1e-3)
-        let trainer = PairwiseTrainer(configuration: .init(epochs: 3, batchSize: batch, seed: 0))
+        let trainer = PairwiseTrainer(configuration: .init(epochs: 3, batchSize: batch, seed: seed))
         let view = FeaturePairsView(train)
         let report = trainer.fit(&model, on: view, optimizer: &adam)
         record["wall_s"] = report.seconds

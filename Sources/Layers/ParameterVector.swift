@@ -73,7 +73,7 @@ public struct ParameterVector<Scalar: BLASScalar>: Sendable, Equatable {
         flat.withUnsafeBufferPointer { source in
             for k in tensors.indices where tensors[k].count > 0 {
                 let offset = offsets[k]
-                tensors[k].withUniqueScalars { storage in
+                tensors[k].withMutableScalars { storage in
                     storage.withUnsafeMutableBufferPointer { t in
                         t.baseAddress!.update(from: source.baseAddress! + offset, count: t.count)
                     }

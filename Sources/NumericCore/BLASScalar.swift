@@ -8,7 +8,7 @@ import RealModule
 ///
 /// The requirements mirror the CBLAS / LAPACKE routines one to one, so each conformance is a
 /// thin dispatch. Callers should use the ``Tensor`` API rather than these entry points.
-public protocol BLASScalar: Real, BinaryFloatingPoint, Sendable, Codable
+public protocol BLASScalar: Real, BinaryFloatingPoint, SIMDScalar, Sendable, Codable
 where Self.RawSignificand: FixedWidthInteger {
     /// `C ← alpha·op(A)·op(B) + beta·C` with `op(A)` of shape m×k and `op(B)` k×n.
     static func gemm(

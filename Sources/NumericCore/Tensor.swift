@@ -34,6 +34,13 @@ public struct Tensor<Scalar: BLASScalar>: Sendable {
         }
     }
 
+    /// Runs `body` on the scalars in place: no copy while the storage is uniquely referenced (the
+    /// `scalars` accessor yields the array itself). `body` must not change the number of scalars.
+    @inlinable
+    public mutating func withMutableScalars<R>(_ body: (inout [Scalar]) throws -> R) rethrows -> R {
+        try body(&scalars)
+    }
+
     /// Creates a tensor of the given shape from row-major scalars.
     public init(shape: [Int], scalars: [Scalar]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
@@ -190,6 +197,9 @@ public struct Tensor<Scalar: BLASScalar>: Sendable {
     // MARK: Gather, scatter, concatenation
 
     /// The rows at `indices`, in order (indices may repeat). A vector is treated as a column.
+    /// (Inlinable so other modules get a specialized copy: unspecialized, each scalar is copied
+    /// through a value witness.)
+    @inlinable
     public func gatherRows<C: Collection>(_ indices: C) -> Tensor where C.Element == Int {
         let n = columnCount
         let m = rowCount

@@ -88,11 +88,29 @@ public struct Adam<Scalar: BLASScalar>: Optimizer {
         for k in parameters.indices {
             let n = parameters[k].count
             gradients[k].scalars.withUnsafeBufferPointer { g in
-                parameters[k].withUniqueScalars { storage in
+                parameters[k].withMutableScalars { storage in
                     storage.withUnsafeMutableBufferPointer { p in
                         firstMoments[k].withUnsafeMutableBufferPointer { m in
                             secondMoments[k].withUnsafeMutableBufferPointer { v in
-                                for i in 0..<n {
+                                // Eight lanes at a time (the scalar loop does not vectorize: the four
+                                // buffers may alias as far as the compiler knows), then the tail.
+                                typealias V = SIMD8<Scalar>
+                                let pp = p.baseAddress!, gp = g.baseAddress!, mp = m.baseAddress!, vp = v.baseAddress!
+                                let stride = MemoryLayout<Scalar>.stride
+                                var i = 0
+                                while i + 8 <= n {
+                                    let offset = i * stride
+                                    let theta = UnsafeRawPointer(pp).loadUnaligned(fromByteOffset: offset, as: V.self) * shrink
+                                    let gi = UnsafeRawPointer(gp).loadUnaligned(fromByteOffset: offset, as: V.self) + l2 * theta
+                                    let mi = b1 * UnsafeRawPointer(mp).loadUnaligned(fromByteOffset: offset, as: V.self) + (1 - b1) * gi
+                                    let vi = b2 * UnsafeRawPointer(vp).loadUnaligned(fromByteOffset: offset, as: V.self) + (1 - b2) * gi * gi
+                                    UnsafeMutableRawPointer(mp).storeBytes(of: mi, toByteOffset: offset, as: V.self)
+                                    UnsafeMutableRawPointer(vp).storeBytes(of: vi, toByteOffset: offset, as: V.self)
+                                    let update = theta - stepSize * mi / (vi.squareRoot() * inverseCorrection2 + eps)
+                                    UnsafeMutableRawPointer(pp).storeBytes(of: update, toByteOffset: offset, as: V.self)
+                                    i += 8
+                                }
+                                while i < n {
                                     let theta = p[i] * shrink
                                     let gi = g[i] + l2 * theta
                                     let mi = b1 * m[i] + (1 - b1) * gi
@@ -100,6 +118,7 @@ public struct Adam<Scalar: BLASScalar>: Optimizer {
                                     m[i] = mi
                                     v[i] = vi
                                     p[i] = theta - stepSize * mi / (vi.squareRoot() * inverseCorrection2 + eps)
+                                    i += 1
                                 }
                             }
                         }

@@ -26,7 +26,7 @@ public enum GradientClipping {
         let coefficient = maximumNorm / (norm + Scalar(1e-6))
         if coefficient < 1 {
             for k in gradients.indices {
-                gradients[k].withUniqueScalars { storage in
+                gradients[k].withMutableScalars { storage in
                     storage.withUnsafeMutableBufferPointer { g in
                         if g.count > 0 { Scalar.scal(count: g.count, alpha: coefficient, x: g.baseAddress!, incx: 1) }
                     }

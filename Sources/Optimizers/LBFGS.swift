@@ -207,8 +207,10 @@ public struct LBFGS<Scalar: BLASScalar>: Sendable {
             iterations += 1
 
             if maxAbs(g) <= gradientTolerance { return result(.gradientToleranceReached, iterations: iterations) }
+            // With noisy values (the line search's `valueNoise` > 0) a change of f below the noise says
+            // nothing about convergence: only the gradient test (or the iteration cap) stops then.
             let scale = Swift.max(Swift.max(abs(previous), abs(f)), 1)
-            if previous - f <= relativeFunctionTolerance * scale {
+            if lineSearch.valueNoise == 0 && previous - f <= relativeFunctionTolerance * scale {
                 return result(.relativeFunctionChange, iterations: iterations)
             }
         }

@@ -68,7 +68,7 @@ public struct SGD<Scalar: BLASScalar>: Optimizer {
         for k in parameters.indices {
             let n = parameters[k].count
             gradients[k].scalars.withUnsafeBufferPointer { g in
-                parameters[k].withUniqueScalars { storage in
+                parameters[k].withMutableScalars { storage in
                     storage.withUnsafeMutableBufferPointer { p in
                         if !usesBuffer {
                             for i in 0..<n { p[i] -= lr * (g[i] + lambda * p[i]) }

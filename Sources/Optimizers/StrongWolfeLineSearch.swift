@@ -22,15 +22,25 @@ public struct StrongWolfeLineSearch<Scalar: BLASScalar>: Sendable {
     public var curvature: Scalar
     /// The largest number of objective evaluations per search.
     public var maximumEvaluations: Int
+    /// The relative noise `ε` of the objective's values (0: exact values). When `ε > 0`, a step is
+    /// also accepted under Hager and Zhang's approximate Wolfe conditions: `φ(α) ≤ φ(0) + ε|φ(0)|`
+    /// with the strong curvature condition. Near the optimum the decrease per step falls below the
+    /// round-off of an objective summed from single-precision products (about 1e-9 relative for a
+    /// linear head on float32 features), where the Armijo test only sees noise and the search would
+    /// spend its whole budget; the slope, an average of many terms, stays informative there.
+    public var valueNoise: Scalar
 
     /// Defaults `c₁ = 1e-4`, `c₂ = 0.9` (the usual quasi-Newton choice), 25 evaluations.
-    public init(sufficientDecrease: Scalar = 1e-4, curvature: Scalar = 0.9, maximumEvaluations: Int = 25) {
+    public init(sufficientDecrease: Scalar = 1e-4, curvature: Scalar = 0.9, maximumEvaluations: Int = 25,
+                valueNoise: Scalar = 0) {
         precondition(sufficientDecrease > 0 && sufficientDecrease < curvature && curvature < 1,
                      "strong Wolfe constants need 0 < c₁ (\(sufficientDecrease)) < c₂ (\(curvature)) < 1")
         precondition(maximumEvaluations >= 1, "line search needs at least one evaluation, got \(maximumEvaluations)")
+        precondition(valueNoise >= 0 && valueNoise < 1, "valueNoise must be in [0, 1), got \(valueNoise)")
         self.sufficientDecrease = sufficientDecrease
         self.curvature = curvature
         self.maximumEvaluations = maximumEvaluations
+        self.valueNoise = valueNoise
     }
 
     /// Preallocated buffers: the accepted point and its gradient end up in ``point`` and ``gradient``.
@@ -106,6 +116,10 @@ public struct StrongWolfeLineSearch<Scalar: BLASScalar>: Sendable {
         }
         func armijo(_ trial: Trial) -> Bool { trial.value <= f0 + c1 * trial.step * slope0 }
         func wolfeCurvature(_ trial: Trial) -> Bool { abs(trial.slope) <= -c2 * slope0 }
+        let noiseBound = f0 + valueNoise * abs(f0)
+        func approximateWolfe(_ trial: Trial) -> Bool {
+            valueNoise > 0 && trial.value <= noiseBound && wolfeCurvature(trial)
+        }
         func success(_ trial: Trial) -> Outcome {
             Outcome(succeeded: true, step: trial.step, value: trial.value, evaluations: evaluations, sawFiniteValue: sawFinite)
         }
@@ -121,6 +135,7 @@ public struct StrongWolfeLineSearch<Scalar: BLASScalar>: Sendable {
         var current = evaluate(initialStep)
         var low: Trial, high: Trial
         while true {
+            if approximateWolfe(current) { return success(current) }
             if !armijo(current) || (evaluations > 1 && current.value >= previous.value) {
                 // The low end is `previous`, whose gradient is in lowGradient.
                 low = previous
@@ -165,6 +180,7 @@ public struct StrongWolfeLineSearch<Scalar: BLASScalar>: Sendable {
                 insufficientProgress = false
             }
             let trial = evaluate(t)
+            if approximateWolfe(trial) { return success(trial) }
             if !armijo(trial) || trial.value >= low.value {
                 high = trial
             } else {

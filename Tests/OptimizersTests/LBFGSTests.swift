@@ -157,4 +157,33 @@ struct LBFGSTests {
         #expect(result.converged)
         #expect(Tolerance.maxAbsDifference(result.parameters, [1, -2, 0.5]) < 1e-4)
     }
+
+    @Test("Noisy values: with valueNoise the approximate Wolfe test reaches the gradient tolerance; without it the search stalls")
+    func noisyValues() {
+        // An ill-conditioned quadratic whose values carry a deterministic relative error of up to
+        // 1e-9 (like a loss summed from float32 products) while its gradient is exact.
+        let scales = (0..<50).map { 1 + 99 * Double($0) / 49 }
+        func objective(_ x: [Double], _ g: inout [Double]) -> Double {
+            var f = 1.0, hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for i in x.indices {
+                f += 0.5 * scales[i] * (x[i] - 1) * (x[i] - 1)
+                g[i] = scales[i] * (x[i] - 1)
+                hash = (hash ^ x[i].bitPattern) &* 0x100_0000_01b3
+            }
+            let noise = Double(hash >> 11) / Double(1 << 53) * 2 - 1
+            return f * (1 + 1e-9 * noise)
+        }
+        let start = [Double](repeating: -3, count: 50)
+        let exact = LBFGS<Double>(gradientTolerance: 1e-9, relativeFunctionTolerance: 0)
+            .minimize(from: start, objective: objective)
+        #expect(exact.stopReason != .gradientToleranceReached, "the plain strong Wolfe search should stall on the noise")
+        #expect(exact.maximumAbsoluteGradient > 1e-9)
+        let tolerant = LBFGS<Double>(gradientTolerance: 1e-9, relativeFunctionTolerance: 0,
+                                     lineSearch: StrongWolfeLineSearch(valueNoise: 1e-6))
+            .minimize(from: start, objective: objective)
+        #expect(tolerant.stopReason == .gradientToleranceReached, "stopped by \(tolerant.stopReason)")
+        #expect(Tolerance.maxAbsDifference(tolerant.parameters, [Double](repeating: 1, count: 50)) <= 1e-9)
+        #expect(tolerant.functionEvaluations < 200)
+    }
+
 }

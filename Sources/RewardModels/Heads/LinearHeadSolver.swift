@@ -5,8 +5,10 @@ import Optimizers
 public enum LinearHeadSolver: Sendable, Equatable {
     /// L-BFGS with a strong-Wolfe line search (Optimizers' ``LBFGS``) in Double on the parameter
     /// vector; each evaluation is one fused pass over the design in the data's precision. Stops when
-    /// `max|∂L/∂wⱼ| ≤ gradientTolerance` or the relative decrease falls below
-    /// `relativeFunctionTolerance`.
+    /// `max|∂L/∂wⱼ| ≤ gradientTolerance` or, on Double designs, the relative decrease falls below
+    /// `relativeFunctionTolerance`. On Float designs the objective's values carry round-off noise
+    /// (~1e-9 relative): steps are accepted under the approximate Wolfe conditions and only the
+    /// gradient tolerance (keep it ≥ 1e-8 there) or `maximumIterations` stops the solver.
     case lbfgs(memory: Int = 10, gradientTolerance: Double = 1e-6, relativeFunctionTolerance: Double = 1e-12,
                maximumIterations: Int = 1000)
     /// Damped Newton: the Hessian `(1/n)Σ σ(zᵢ)σ(−zᵢ)/τ²·dᵢdᵢᵀ (+ centering) + λI` in Double, a LAPACK
@@ -94,8 +96,12 @@ extension LinearRewardHead {
         var fit: LinearHeadFit<Scalar>
         switch solver {
         case .lbfgs(let memory, let gtol, let ftol, let maxIterations):
+            // Float designs sum single-precision products: their values carry ~1e-9 relative noise,
+            // so the line search also accepts steps under the approximate Wolfe conditions (ε = 1e-6,
+            // Hager and Zhang's default) and only the gradient tolerance stops the solver.
+            let noise = Scalar.self == Float.self ? 1e-6 : 0
             let solver = LBFGS<Double>(memory: memory, gradientTolerance: gtol, relativeFunctionTolerance: ftol,
-                                       maximumIterations: maxIterations)
+                                       maximumIterations: maxIterations, lineSearch: StrongWolfeLineSearch(valueNoise: noise))
             let result = solver.minimize(from: x0) { x, g in
                 var gradient: [Double]? = g
                 let value = design.value(at: x, objective: objective, gradient: &gradient)

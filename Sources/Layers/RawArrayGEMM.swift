@@ -1,22 +1,5 @@
 import NumericCore
 
-extension Tensor {
-    /// Runs `body` on this tensor's scalars with the array uniquely referenced, so in-place writes
-    /// never copy.
-    ///
-    /// `Tensor.scalars` has a `didSet` observer that reads `oldValue`, which makes every in-place
-    /// mutation through the property copy the whole array first. Moving the array out, mutating it
-    /// and moving it back avoids that copy. `body` must not change the number of scalars.
-    @inlinable
-    mutating func withUniqueScalars<R>(_ body: (inout [Scalar]) throws -> R) rethrows -> R {
-        let savedShape = shape
-        var storage = scalars
-        self = Tensor(shape: [0], scalars: [])
-        defer { self = Tensor(shape: savedShape, scalars: storage) }
-        return try body(&storage)
-    }
-}
-
 /// `c ← alpha·op(a)·op(b) + beta·c` on raw row-major arrays (`c` must already hold m·n scalars).
 @inlinable
 func gemm<Scalar: BLASScalar>(

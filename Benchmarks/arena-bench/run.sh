@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPLICATES="${1:-1000}"
-SCRATCH="${2:-.build-arena-bench}"
+SCRATCH="${2:-.build}"
 DATA=/tmp/arena-bench-1m.csv
 swift build -c release --scratch-path "$SCRATCH" --product arena-bench >/dev/null
 BIN="$SCRATCH/release/arena-bench"

@@ -55,7 +55,7 @@ if let threads = options.threads { BLASRuntime.setThreadCount(threads) }
 func load(_ name: String, from folder: String) -> Tensor<Float> {
     let url = URL(fileURLWithPath: folder).appendingPathComponent("w4").appendingPathComponent("\(name).npy")
     do { return try NumPyFile.readTensor(url) } catch {
-        FileHandle.standardError.write("gpm-bench: \(error)\nGenerate the data with: python3 /work/shared/bench/gen.py \(folder) --only w4\n".data(using: .utf8)!)
+        FileHandle.standardError.write("gpm-bench: \(error)\nGenerate the data with: python3 ../shared/bench/gen.py \(folder) --only w4\n".data(using: .utf8)!)
         exit(1)
     }
 }

@@ -11,8 +11,8 @@
 set -euo pipefail
 DATA=${1:-/tmp/prefbench}
 REPEATS=${2:-3}
-BENCH=${BENCH:-/work/shared/bench}
-SCRATCH=${SCRATCH:-.build-gpm-bench}
+BENCH=${BENCH:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/bench}
+SCRATCH=${SCRATCH:-.build}
 OUT=/tmp/gpm-bench-results.jsonl
 : > "$OUT"
 # The environment of ../shared/bench (BENCHMARKS.md, "The machine's limit"): OpenBLAS's Haswell kernel.

@@ -6,7 +6,7 @@ set -euo pipefail
 DATA=${1:-/tmp/prefbench}
 REPEATS=${2:-3}
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
-BENCH=/work/shared/bench
+BENCH=${BENCH:-$HERE/../shared/bench}
 [ -f "$DATA/w5/chosen.npy" ] || python3 "$BENCH/gen.py" "$DATA" --only w5
 cd "$HERE"
 swift build -c release --product mixture-bench --scratch-path "${SCRATCH:-.build}" >/dev/null

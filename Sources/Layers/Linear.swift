@@ -77,6 +77,8 @@ public struct Linear<Scalar: BLASScalar>: Layer {
     }
 
     /// `y = x·W + b` without a cache.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         checkBatch(input, features: inputSize, "Linear")
         let batch = input.shape[0]
@@ -99,6 +101,8 @@ public struct Linear<Scalar: BLASScalar>: Layer {
     }
 
     /// `y = x·W + b`, keeping `x`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Tensor<Scalar>) -> (output: Tensor<Scalar>, cache: Tensor<Scalar>) {
         (callAsFunction(input), input)
     }
@@ -112,6 +116,8 @@ public struct Linear<Scalar: BLASScalar>: Layer {
     }
 
     /// `∂L/∂x = G·Wᵀ` alone.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func inputGradient(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
         checkBatch(outputGradient, features: outputSize, "Linear.backward")
         let batch = outputGradient.shape[0]
@@ -122,6 +128,8 @@ public struct Linear<Scalar: BLASScalar>: Layer {
     }
 
     /// `[∂L/∂W]` or `[∂L/∂W, ∂L/∂b]` alone, skipping the input gradient (one `gemm` less).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func parameterGradients(_ outputGradient: Tensor<Scalar>, cache input: Tensor<Scalar>) -> [Tensor<Scalar>] {
         checkBatch(outputGradient, features: outputSize, "Linear.backward")
         let batch = outputGradient.shape[0]

@@ -104,6 +104,8 @@ public struct MLP<Scalar: BLASScalar>: Layer {
     }
 
     /// The forward pass without caches.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         checkBatch(input, features: inputSize, "MLP")
         var h = input
@@ -115,6 +117,8 @@ public struct MLP<Scalar: BLASScalar>: Layer {
         return h
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Tensor<Scalar>) -> (output: Tensor<Scalar>, cache: Cache) {
         checkBatch(input, features: inputSize, "MLP")
         var layerInputs = [Tensor<Scalar>]()
@@ -141,6 +145,8 @@ public struct MLP<Scalar: BLASScalar>: Layer {
                          normalizationCache: normalizationCache))
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Tensor<Scalar>, cache: Cache)
         -> (inputGradient: Tensor<Scalar>, parameterGradients: [Tensor<Scalar>]) {
         let (inputGradient, gradients) = backpropagate(outputGradient, cache: cache, needsInputGradient: true)
@@ -148,6 +154,8 @@ public struct MLP<Scalar: BLASScalar>: Layer {
     }
 
     /// The parameter gradients alone, skipping `∂L/∂x` (one `gemm` less than ``backward(_:cache:)``).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func parameterGradients(_ outputGradient: Tensor<Scalar>, cache: Cache) -> [Tensor<Scalar>] {
         backpropagate(outputGradient, cache: cache, needsInputGradient: false).parameterGradients
     }

@@ -84,6 +84,7 @@ extension Tensor {
 
 extension Tensor {
     /// The sum of all scalars (pairwise-free Kahan-compensated accumulation).
+    @inlinable
     public func sum() -> Scalar {
         var total: Scalar = 0
         var compensation: Scalar = 0

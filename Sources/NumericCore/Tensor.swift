@@ -118,11 +118,14 @@ public struct Tensor<Scalar: BLASScalar>: Sendable {
     @inlinable public var columnCount: Int { rank >= 2 ? shape[1] : 1 }
 
     /// The same scalars with a new shape of equal size.
+    @inlinable
     public func reshaped(_ newShape: [Int]) -> Tensor {
         Tensor(shape: newShape, scalars: scalars)
     }
 
-    /// The transpose of a matrix.
+    /// The transpose of a matrix. (Inlinable, like the other per-scalar loops of this file, so that
+    /// other modules get a specialized copy instead of copying each scalar through a value witness.)
+    @inlinable
     public func transposed() -> Tensor {
         precondition(rank == 2, "transposed() needs a matrix, got shape \(shape)")
         let (m, n) = (shape[0], shape[1])
@@ -171,6 +174,7 @@ public struct Tensor<Scalar: BLASScalar>: Sendable {
     }
 
     /// Row `i` of a matrix as a vector.
+    @inlinable
     public func row(_ i: Int) -> Tensor {
         precondition(rank == 2 && i >= 0 && i < shape[0], "row \(i) out of range for shape \(shape)")
         let n = shape[1]
@@ -185,6 +189,7 @@ public struct Tensor<Scalar: BLASScalar>: Sendable {
     }
 
     /// Replaces row `i` of a matrix.
+    @inlinable
     public mutating func setRow(_ i: Int, to values: [Scalar]) {
         precondition(rank == 2 && i >= 0 && i < shape[0] && values.count == shape[1],
                      "setRow(\(i)) with \(values.count) values on shape \(shape)")
@@ -221,6 +226,7 @@ public struct Tensor<Scalar: BLASScalar>: Sendable {
     }
 
     /// Adds row `k` of `source` into row `indices[k]` of this tensor (repeated indices accumulate).
+    @inlinable
     public mutating func scatterAddRows(_ source: Tensor, at indices: [Int]) {
         let n = columnCount
         precondition(source.columnCount == n && source.rowCount == indices.count,
@@ -238,6 +244,7 @@ public struct Tensor<Scalar: BLASScalar>: Sendable {
     }
 
     /// Stacks matrices (or vectors) along rows (`axis: 0`) or matrices along columns (`axis: 1`).
+    @inlinable
     public static func concatenate(_ parts: [Tensor], axis: Int = 0) -> Tensor {
         precondition(!parts.isEmpty, "concatenate needs at least one tensor")
         if axis == 0 {

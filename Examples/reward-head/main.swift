@@ -32,7 +32,7 @@ do {
     report("linear head (L-BFGS)", .linear(linear.head), test, seconds: linear.seconds)
 
     // 2. The same head by Newton's method (Hessian Dᵀ·diag(p(1−p))·D/n + λI, Cholesky solve).
-    let newton = try LinearRewardHead<Float>.fit(FeaturePairsView(train), solver: .newton,
+    let newton = try LinearRewardHead<Float>.fit(FeaturePairsView(train), solver: .newton(gradientTolerance: 1e-7),
                                                  objective: BradleyTerryObjective(l2Penalty: 1e-4))
     report("linear head (Newton)", .linear(newton.head), test, seconds: newton.seconds)
 

@@ -77,6 +77,23 @@ struct LinearFitTests {
         #expect(Tolerance.maxAbsDifference(double.weights, float.weights) < 2e-3)
     }
 
+    @Test("Float designs: L-BFGS reaches 1e-7 despite value round-off; Newton stops at the noise floor in a few steps")
+    func floatDesignNoise() throws {
+        let data = SyntheticFeaturePairs.linear(Double.self, trainCount: 4000, testCount: 10, dimension: 32, seed: 8)
+        let floatData = try data.train.converted(to: Float.self)
+        let objective = BradleyTerryObjective(l2Penalty: 1e-4)
+        let double = try LinearRewardHead<Double>.fit(FeaturePairsView(data.train), solver: .newton, objective: objective)
+        let lbfgs = try LinearRewardHead<Float>.fit(FeaturePairsView(floatData), solver: .lbfgs(gradientTolerance: 1e-7), objective: objective)
+        #expect(lbfgs.converged && lbfgs.maximumAbsoluteGradient <= 1e-7, "\(lbfgs.stopReason), max|g| \(lbfgs.maximumAbsoluteGradient)")
+        #expect(lbfgs.functionEvaluations < 3 * lbfgs.iterations + 5)
+        // Asking Newton for 1e-12 on float32 data: it cannot get there, and says so after a few steps.
+        let newton = try LinearRewardHead<Float>.fit(FeaturePairsView(floatData), solver: .newton(gradientTolerance: 1e-12), objective: objective)
+        #expect(newton.stopReason == "noise-floor" && !newton.converged, "\(newton.stopReason)")
+        #expect(newton.functionEvaluations < 20, "\(newton.functionEvaluations) evaluations")
+        #expect(newton.maximumAbsoluteGradient < 1e-6)
+        for fit in [lbfgs, newton] { #expect(Tolerance.maxAbsDifference(double.weights, fit.weights) < 1e-4) }
+    }
+
     @Test("on data with a known linear reward, held-out accuracy is within 0.5 points of the oracle's")
     func oracleAccuracy() throws {
         let data = SyntheticFeaturePairs.linear(Double.self, trainCount: 40_000, testCount: 10_000, dimension: 16, seed: 7)

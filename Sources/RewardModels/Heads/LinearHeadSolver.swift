@@ -13,7 +13,10 @@ public enum LinearHeadSolver: Sendable, Equatable {
                maximumIterations: Int = 1000)
     /// Damped Newton: the Hessian `(1/n)Σ σ(zᵢ)σ(−zᵢ)/τ²·dᵢdᵢᵀ (+ centering) + λI` in Double, a LAPACK
     /// Cholesky solve for the step, and backtracking (Armijo) on the step length. Stops when
-    /// `max|∂L/∂wⱼ| ≤ gradientTolerance`. Costs n·d² per iteration: for moderate d.
+    /// `max|∂L/∂wⱼ| ≤ gradientTolerance`. Costs n·d² per iteration: for moderate d. Once the
+    /// predicted decrease falls below the value's round-off (1e-9 relative on Float designs) full
+    /// steps are taken while they shrink the gradient; if they stop doing so the fit ends with stop
+    /// reason `noise-floor` (converged only if the gradient tolerance was met).
     case newton(gradientTolerance: Double = 1e-10, maximumIterations: Int = 100)
 
     /// L-BFGS with the defaults.
@@ -139,6 +142,8 @@ extension LinearRewardHead {
         var stop = "maximum-iterations"
         var converged = false
         func maxAbs(_ v: [Double]) -> Double { v.reduce(0) { Swift.max($0, abs($1)) } }
+        // Relative size of a decrease the objective's value can still resolve.
+        let noiseFloor = Scalar.self == Float.self ? 1e-9 : 1e-15
         while true {
             guard value.isFinite, g.allSatisfy(\.isFinite) else { throw .nonFiniteObjective }
             if maxAbs(g) <= gradientTolerance {
@@ -157,6 +162,26 @@ extension LinearRewardHead {
             }
             // Newton decrement g·H⁻¹g: the expected decrease is half of it.
             let decrement = zip(g, step.scalars).reduce(0) { $0 + $1.0 * $1.1 }
+            if decrement / 2 <= noiseFloor * Swift.max(abs(value), 1) {
+                // The predicted decrease is below the round-off of the objective's value (Float
+                // designs: ~1e-9 relative), so an Armijo test would only compare noise. Near the
+                // optimum Newton's full step is right; keep it while it shrinks the gradient.
+                var trial = w
+                for j in 0..<d { trial[j] -= step.scalars[j] }
+                var trialGradient: [Double]? = []
+                let trialValue = design.value(at: trial, objective: objective, gradient: &trialGradient)
+                evaluations += 1
+                iterations += 1
+                if trialValue.isFinite, let tg = trialGradient, maxAbs(tg) < maxAbs(g) {
+                    w = trial
+                    value = trialValue
+                    g = tg
+                    continue
+                }
+                stop = "noise-floor"
+                converged = maxAbs(g) <= gradientTolerance
+                break
+            }
             var t = 1.0
             var accepted = false
             var candidate = w

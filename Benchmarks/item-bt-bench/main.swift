@@ -3,7 +3,9 @@
 // (from the loaded comparisons, aggregation into pair counts included); loading is `load_s`.
 //
 //   swift run -c release item-bt-bench /tmp/prefbench [--solver truncated-newton|newton|mm]
-//       [--reference scipy_mle.txt] [--repeat 5] [--tolerance 1e-9] [--max-iterations K]
+//       [--reference scipy_mle.txt] [--repeat 5] [--tolerance 1e-9] [--max-iterations K] [--parallel 1|0]
+//
+// ITEM_BT_PROFILE=1 also times the aggregation and the solver separately (to standard error).
 //
 // Prints one JSON line in the peers' shape, with "method": "swift_…".
 import Foundation
@@ -24,6 +26,7 @@ var referencePath: String? = nil
 var repeats = 5
 var tolerance = 1e-9
 var maximumIterations: Int? = nil
+var parallel = true
 while !arguments.isEmpty {
     let option = arguments.removeFirst()
     guard let value = arguments.first else { fail("\(option) needs a value") }
@@ -41,6 +44,7 @@ while !arguments.isEmpty {
     case "--repeat": repeats = max(1, Int(value) ?? 1)
     case "--tolerance": tolerance = Double(value) ?? tolerance
     case "--max-iterations": maximumIterations = Int(value)
+    case "--parallel": parallel = value != "0" && value != "false"
     default: fail("unknown option \(option)")
     }
 }
@@ -66,7 +70,7 @@ let peakBeforeFit = peakResidentMiB()
 
 let lambda = 1e-4
 let estimator = BradleyTerry(.init(l2Penalty: lambda, solver: solver, gradientTolerance: tolerance,
-                                   maximumIterations: maximumIterations))
+                                   maximumIterations: maximumIterations, parallel: parallel))
 var walls: [Double] = []
 var model: BradleyTerryModel? = nil
 for _ in 0..<repeats {
@@ -75,6 +79,21 @@ for _ in 0..<repeats {
     walls.append(seconds(clock.now - start))
 }
 let fitted = model!
+if ProcessInfo.processInfo.environment["ITEM_BT_PROFILE"] != nil {
+    // Aggregation alone, then the solver on the aggregated counts (medians of `repeats`).
+    var aggregate: [Double] = [], solve: [Double] = []
+    for _ in 0..<repeats {
+        var start = clock.now
+        let counts = AggregatedComparisons(data, ties: estimator.configuration.tieHandling)
+        aggregate.append(seconds(clock.now - start))
+        start = clock.now
+        _ = try? estimator.fit(aggregated: counts, items: data.items, initial: nil)
+        solve.append(seconds(clock.now - start))
+    }
+    FileHandle.standardError.write(Data(
+        ("profile (median / min of \(repeats)): aggregation \(aggregate.sorted()[repeats / 2]) / \(aggregate.min()!) s, "
+            + "solver \(solve.sorted()[repeats / 2]) / \(solve.min()!) s\n").utf8))
+}
 let sortedWalls = walls.sorted()
 let median = sortedWalls[sortedWalls.count / 2]
 

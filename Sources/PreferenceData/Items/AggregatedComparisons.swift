@@ -5,8 +5,9 @@
 /// Every item-level likelihood depends on the data only through these counts, so solvers work on
 /// the (usually much shorter) pair list. Pairs are ordered by `first`, then by first appearance.
 ///
-/// Aggregation is O(records + items): a counting sort of the records by their smaller item, then
-/// one pass per item with a dense scratch row (no hashing, no comparison sort).
+/// Aggregation is O(records + items): a counting sort of the records by their smaller item (one
+/// packed 8-byte word per record), then one pass per item with a dense scratch row (no hashing,
+/// no comparison sort).
 public struct AggregatedComparisons: Sendable, Equatable {
     /// How tie records enter the counts.
     public enum TieHandling: Sendable, Equatable {
@@ -40,6 +41,7 @@ public struct AggregatedComparisons: Sendable, Equatable {
     public init(_ set: ComparisonSet, ties tieHandling: TieHandling = .keep) {
         let n = set.itemCount
         let m = set.count
+        precondition(n < 1 << 30 && m < 1 << 31, "AggregatedComparisons: \(n) items or \(m) records is too many (2³⁰ items, 2³¹ records)")
         itemCount = n
         var rowStart = [Int](repeating: 0, count: n + 1)
         set.winners.withUnsafeBufferPointer { w in
@@ -50,60 +52,64 @@ public struct AggregatedComparisons: Sendable, Equatable {
             }
         }
         for i in 0..<n { rowStart[i + 1] += rowStart[i] }
-        // Counting sort by row; the payload (record index, the other item, the outcome seen from
-        // the row item, the weight) is copied so the pass below reads memory sequentially.
-        var order = [Int32](repeating: 0, count: m)
-        var other = [Int32](repeating: 0, count: m)
-        var outcome = [UInt8](repeating: 0, count: m)   // 0 row item won, 1 row item lost, 2 tie
-        var sortedWeight = [Double](repeating: 0, count: m)
+        var unweighted = true
+        set.weights.withUnsafeBufferPointer { weight in
+            var different = 0
+            for k in 0..<m where weight[k] != 1 { different += 1 }
+            unweighted = different == 0
+        }
+        // Counting sort by row (stable, so pairs keep their order of first appearance). The payload
+        // is one 4-byte word per record — other item << 2 | outcome seen from the row item (0 won,
+        // 1 lost, 2 tie) — plus the weight when the records are weighted, so the scatter writes one
+        // narrow stream and the pass below reads it sequentially.
+        let packed = UnsafeMutablePointer<UInt32>.allocate(capacity: max(m, 1))
+        defer { packed.deallocate() }
+        let sortedWeight = UnsafeMutablePointer<Double>.allocate(capacity: unweighted ? 1 : max(m, 1))
+        defer { sortedWeight.deallocate() }
         var cursor = rowStart
         set.winners.withUnsafeBufferPointer { w in
         set.losers.withUnsafeBufferPointer { l in
         set.ties.withUnsafeBufferPointer { t in
         set.weights.withUnsafeBufferPointer { weight in
-        order.withUnsafeMutableBufferPointer { order in
-        other.withUnsafeMutableBufferPointer { other in
-        outcome.withUnsafeMutableBufferPointer { outcome in
-        sortedWeight.withUnsafeMutableBufferPointer { sortedWeight in
         cursor.withUnsafeMutableBufferPointer { cursor in
             for k in 0..<m {
                 let winner = w[k], loser = l[k]
                 let rowWon = winner < loser
                 let row = rowWon ? winner : loser
+                let other = rowWon ? loser : winner
+                let code: UInt32 = t[k] ? 2 : (rowWon ? 0 : 1)
                 let position = cursor[row]
                 cursor[row] = position + 1
-                order[position] = Int32(k)
-                other[position] = Int32(rowWon ? loser : winner)
-                outcome[position] = t[k] ? 2 : (rowWon ? 0 : 1)
-                sortedWeight[position] = weight[k]
+                packed[position] = UInt32(truncatingIfNeeded: other) << 2 | code
+                if !unweighted { sortedWeight[position] = weight[k] }
             }
-        } } } } } } } } }
-        // Pair lists are filled through raw buffers of the largest possible size, then trimmed.
+        } } } } }
+        // Pair lists are written into uninitialized buffers of the largest possible size (each
+        // entry is written when its pair appears; nothing beyond the pair count is touched).
         let capacity = min(m, n * (n - 1) / 2)
-        var first = [Int32](repeating: 0, count: capacity), second = first
-        var firstWins = [Double](repeating: 0, count: capacity), secondWins = firstWins, tieWeights = firstWins
-        var pairOfRecord = [Int32](repeating: -1, count: m)
+        let keepTies = tieHandling == .keep, dropTies = tieHandling == .drop
         var slot = [Int32](repeating: -1, count: n)
         var pairCount = 0
-        let keepTies = tieHandling == .keep, dropTies = tieHandling == .drop
-        order.withUnsafeBufferPointer { order in
-        other.withUnsafeBufferPointer { other in
-        outcome.withUnsafeBufferPointer { outcome in
-        sortedWeight.withUnsafeBufferPointer { sortedWeight in
+        var second: [Int32] = [], firstWins: [Double] = [], secondWins: [Double] = [], tieWeights: [Double] = []
+        var pairOfRecord: [Int32] = []
+        let first = [Int32](unsafeUninitializedCapacity: capacity) { first, firstCount in
+        second = [Int32](unsafeUninitializedCapacity: capacity) { second, secondCount in
+        firstWins = [Double](unsafeUninitializedCapacity: capacity) { firstWins, firstWinsCount in
+        secondWins = [Double](unsafeUninitializedCapacity: capacity) { secondWins, secondWinsCount in
+        tieWeights = [Double](unsafeUninitializedCapacity: capacity) { tieWeights, tieCount in
+        pairOfRecord = [Int32](unsafeUninitializedCapacity: m) { pairOfRecord, recordCount in
         rowStart.withUnsafeBufferPointer { rowStart in
         slot.withUnsafeMutableBufferPointer { slot in
-        pairOfRecord.withUnsafeMutableBufferPointer { pairOfRecord in
-        first.withUnsafeMutableBufferPointer { first in
-        second.withUnsafeMutableBufferPointer { second in
-        firstWins.withUnsafeMutableBufferPointer { firstWins in
-        secondWins.withUnsafeMutableBufferPointer { secondWins in
-        tieWeights.withUnsafeMutableBufferPointer { tieWeights in
             for i in 0..<n {
                 let rowFirstPair = pairCount
                 for position in rowStart[i]..<rowStart[i + 1] {
-                    let code = outcome[position]
-                    if code == 2 && dropTies { continue }
-                    let j = Int(other[position])
+                    let word = packed[position]
+                    let code = word & 3
+                    if code == 2 && dropTies {
+                        packed[position] = UInt32(bitPattern: -1)
+                        continue
+                    }
+                    let j = Int(word >> 2)
                     var p = Int(slot[j])
                     if p < 0 {
                         p = pairCount
@@ -111,9 +117,12 @@ public struct AggregatedComparisons: Sendable, Equatable {
                         slot[j] = Int32(p)
                         first[p] = Int32(i)
                         second[p] = Int32(j)
+                        firstWins[p] = 0
+                        secondWins[p] = 0
+                        tieWeights[p] = 0
                     }
-                    pairOfRecord[Int(order[position])] = Int32(p)
-                    let value = sortedWeight[position]
+                    packed[position] = UInt32(p)
+                    let value = unweighted ? 1 : sortedWeight[position]
                     if code == 0 {
                         firstWins[p] += value
                     } else if code == 1 {
@@ -127,12 +136,33 @@ public struct AggregatedComparisons: Sendable, Equatable {
                 }
                 for p in rowFirstPair..<pairCount { slot[Int(second[p])] = -1 }
             }
-        } } } } } } } } } } } }
-        first.removeLast(capacity - pairCount)
-        second.removeLast(capacity - pairCount)
-        firstWins.removeLast(capacity - pairCount)
-        secondWins.removeLast(capacity - pairCount)
-        tieWeights.removeLast(capacity - pairCount)
+            // `packed` now holds the pair of each record in row order; the same stable counting
+            // order maps it back to record order (a gather from one sequential stream per row,
+            // rather than a scatter of every record into a random cache line).
+            var cursor = rowStart.map { $0 }
+            set.winners.withUnsafeBufferPointer { w in
+            set.losers.withUnsafeBufferPointer { l in
+            cursor.withUnsafeMutableBufferPointer { cursor in
+                for k in 0..<m {
+                    let row = min(w[k], l[k])
+                    let position = cursor[row]
+                    cursor[row] = position + 1
+                    pairOfRecord[k] = Int32(bitPattern: packed[position])
+                }
+            } } }
+        } }
+            recordCount = m
+        }
+            tieCount = pairCount
+        }
+            secondWinsCount = pairCount
+        }
+            firstWinsCount = pairCount
+        }
+            secondCount = pairCount
+        }
+            firstCount = pairCount
+        }
         self.first = first
         self.second = second
         self.firstWins = firstWins

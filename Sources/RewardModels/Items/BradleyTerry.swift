@@ -48,6 +48,8 @@ public struct BradleyTerry: Sendable {
         case minorizationMaximization
         /// Truncated Newton: each step solves the Newton system by conjugate gradients with a
         /// Jacobi preconditioner projected onto Σθ = 0, using O(pairs) Hessian-vector products.
+        /// For the Bradley–Terry link without a tie parameter a specialized implementation runs
+        /// (one division per pair per evaluation, no exponential; see Docs/BradleyTerry.md).
         case truncatedNewton
     }
 
@@ -153,7 +155,12 @@ public struct BradleyTerry: Sendable {
         precondition(items.count == data.itemCount, "\(items.count) item names for \(data.itemCount) items")
         let n = data.itemCount
         if n < 2 { throw .tooFewItems(n) }
-        if data.pairCount == 0 || data.totalWeight == 0 { throw .emptyData }
+        // Weights are ≥ 0, so the total is 0 exactly when no pair has positive weight (this stops
+        // at the first positive entry instead of summing every pair).
+        if data.pairCount == 0 || !(data.firstWins.contains { $0 > 0 } || data.secondWins.contains { $0 > 0 }
+                                    || data.ties.contains { $0 > 0 }) {
+            throw .emptyData
+        }
         var tieStart = 0.0
         if configuration.hasTieParameter {
             let ties = data.totalTies
@@ -209,6 +216,10 @@ public struct BradleyTerry: Sendable {
                 data: data, l2Penalty: configuration.l2Penalty, parallel: configuration.parallel)
             if solver == .minorizationMaximization {
                 result = minorizationMaximization(objective, x, settings)
+            } else if solver == .truncatedNewton {
+                result = logisticTruncatedNewton(data, l2Penalty: configuration.l2Penalty,
+                                                 start: initial == nil ? nil : x,
+                                                 parallel: configuration.parallel, settings)
             } else {
                 result = try solve(objective, x, solver, settings)
             }

@@ -14,8 +14,12 @@ PEERS=${PEERS:-$ROOT/../shared/bench/peers.py}
 OUT=${OUT:-/tmp/reward-head-bench.jsonl}
 REPEAT=${REPEAT:-1}
 cd "$ROOT"
-swift build -c release --product reward-head-bench >/dev/null
-BIN=$(swift build -c release --show-bin-path)/reward-head-bench
+SCRATCH=${SCRATCH:-.build}
+# The environment of ../shared/bench (BENCHMARKS.md, "The machine's limit"): OpenBLAS's Haswell kernel.
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
+export OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-512}
+swift build -c release --scratch-path "$SCRATCH" --product reward-head-bench >/dev/null
+BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/reward-head-bench
 
 run() {  # label, command...
     local label=$1; shift

@@ -106,76 +106,78 @@ public struct ArenaBootstrap: Sendable {
         let total = suffix[0]
         let frozenSuffix = suffix
 
-        let thetaOut = ArenaScratch(count: replicates * n)
-        let gammaOut = ArenaScratch(count: replicates * max(k, 1))
-        let etaOut = ArenaScratch(count: replicates)
+        let thetaOut = SharedBuffer(count: replicates * n)
+        let gammaOut = SharedBuffer(count: replicates * max(k, 1))
+        let etaOut = SharedBuffer(count: replicates)
         let marks = ArenaMarks(count: replicates * n)
         let workers = max(1, min(replicates, threads ?? ProcessInfo.processInfo.activeProcessorCount))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var b = worker
-            while b < replicates {
-                var rng = generators[b]
-                var counts = [Double](repeating: 0, count: cellRecords.count)
-                var remaining = total
-                for c in 0..<cellRecords.count where remaining > 0 {
-                    let draw = c == cellRecords.count - 1
-                        ? remaining : arenaBinomial(trials: remaining, probability: cellRecords[c] / frozenSuffix[c], using: &rng)
-                    counts[c] = draw
-                    remaining -= draw
-                }
-                let data = table.contestData(ties: model.configuration.ties, recordCounts: counts)
-                // Remove absent, never-winning and unbeaten items until none is left.
-                var keep = [Bool](repeating: true, count: n)
-                var itemMarks = [ArenaBootstrap.Mark](repeating: .used, count: n)
-                var current = data
-                var newIndex = Array(0..<n)
-                while true {
-                    let totals = current.itemTotals()
-                    var changed = false
-                    for i in 0..<n where keep[i] {
-                        let mark: ArenaBootstrap.Mark? = totals.battles[i] == 0 ? .absent
-                            : totals.wins[i] == 0 ? .neverWon : totals.losses[i] == 0 ? .unbeaten : nil
-                        if let mark {
-                            keep[i] = false
-                            itemMarks[i] = mark
-                            changed = true
+        BLASRuntime.withSingleThread {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var b = worker
+                while b < replicates {
+                    var rng = generators[b]
+                    var counts = [Double](repeating: 0, count: cellRecords.count)
+                    var remaining = total
+                    for c in 0..<cellRecords.count where remaining > 0 {
+                        let draw = c == cellRecords.count - 1
+                            ? remaining : arenaBinomial(trials: remaining, probability: cellRecords[c] / frozenSuffix[c], using: &rng)
+                        counts[c] = draw
+                        remaining -= draw
+                    }
+                    let data = table.contestData(ties: model.configuration.ties, recordCounts: counts)
+                    // Remove absent, never-winning and unbeaten items until none is left.
+                    var keep = [Bool](repeating: true, count: n)
+                    var itemMarks = [ArenaBootstrap.Mark](repeating: .used, count: n)
+                    var current = data
+                    var newIndex = Array(0..<n)
+                    while true {
+                        let totals = current.itemTotals()
+                        var changed = false
+                        for i in 0..<n where keep[i] {
+                            let mark: ArenaBootstrap.Mark? = totals.battles[i] == 0 ? .absent
+                                : totals.wins[i] == 0 ? .neverWon : totals.losses[i] == 0 ? .unbeaten : nil
+                            if let mark {
+                                keep[i] = false
+                                itemMarks[i] = mark
+                                changed = true
+                            }
+                        }
+                        if !changed { break }
+                        var next = 0
+                        for i in 0..<n { newIndex[i] = keep[i] ? next : -1; if keep[i] { next += 1 } }
+                        // Zero the removed items' battles (indices stay 0..<n until the final restriction).
+                        current = data.restricted(to: (0..<n).map { keep[$0] ? $0 : -1 }, itemCount: n)
+                    }
+                    let kept = (0..<n).filter { keep[$0] }
+                    var ok = kept.count >= 2
+                    if ok {
+                        let reduced = data.restricted(to: newIndex, itemCount: kept.count)
+                        var startX = kept.map { full[$0] }
+                        startX += Array(full[n..<(n + k)])
+                        if hasTie { startX.append(full[n + k]) }
+                        do {
+                            try estimator.checkFittable(reduced, items: kept.map { model.items[$0] })
+                            let outcome = try estimator.solve(reduced, start: startX, tolerance: tolerance, parallel: false,
+                                                              covariance: false)
+                            var shift = 0.0
+                            for i in kept { shift += full[i] }
+                            shift /= Double(kept.count)
+                            for (position, i) in kept.enumerated() {
+                                thetaOut.pointer[b * n + i] = outcome.x[position] + shift
+                            }
+                            for a in 0..<k { gammaOut.pointer[b * k + a] = outcome.x[kept.count + a] }
+                            if hasTie { etaOut.pointer[b] = outcome.x[kept.count + k] }
+                        } catch {
+                            ok = false
                         }
                     }
-                    if !changed { break }
-                    var next = 0
-                    for i in 0..<n { newIndex[i] = keep[i] ? next : -1; if keep[i] { next += 1 } }
-                    // Zero the removed items' battles (indices stay 0..<n until the final restriction).
-                    current = data.restricted(to: (0..<n).map { keep[$0] ? $0 : -1 }, itemCount: n)
-                }
-                let kept = (0..<n).filter { keep[$0] }
-                var ok = kept.count >= 2
-                if ok {
-                    let reduced = data.restricted(to: newIndex, itemCount: kept.count)
-                    var startX = kept.map { full[$0] }
-                    startX += Array(full[n..<(n + k)])
-                    if hasTie { startX.append(full[n + k]) }
-                    do {
-                        try estimator.checkFittable(reduced, items: kept.map { model.items[$0] })
-                        let outcome = try estimator.solve(reduced, start: startX, tolerance: tolerance, parallel: false,
-                                                          covariance: false)
-                        var shift = 0.0
-                        for i in kept { shift += full[i] }
-                        shift /= Double(kept.count)
-                        for (position, i) in kept.enumerated() {
-                            thetaOut.pointer[b * n + i] = outcome.x[position] + shift
-                        }
-                        for a in 0..<k { gammaOut.pointer[b * k + a] = outcome.x[kept.count + a] }
-                        if hasTie { etaOut.pointer[b] = outcome.x[kept.count + k] }
-                    } catch {
-                        ok = false
+                    for i in 0..<n {
+                        marks.pointer[b * n + i] = ok ? itemMarks[i].rawValue
+                            : (itemMarks[i] == .used ? ArenaBootstrap.Mark.failedReplicate.rawValue : itemMarks[i].rawValue)
                     }
+                    if !ok { etaOut.pointer[b] = .nan; for a in 0..<k { gammaOut.pointer[b * k + a] = .nan } }
+                    b += workers
                 }
-                for i in 0..<n {
-                    marks.pointer[b * n + i] = ok ? itemMarks[i].rawValue
-                        : (itemMarks[i] == .used ? ArenaBootstrap.Mark.failedReplicate.rawValue : itemMarks[i].rawValue)
-                }
-                if !ok { etaOut.pointer[b] = .nan; for a in 0..<k { gammaOut.pointer[b * k + a] = .nan } }
-                b += workers
             }
         }
         var failed = 0

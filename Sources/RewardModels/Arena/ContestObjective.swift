@@ -58,7 +58,7 @@ public struct ContestObjective<Likelihood: PairLikelihood>: Sendable {
         var curvature = [Double](repeating: 0, count: rows)
         var cross = [Double](repeating: 0, count: hasTie ? rows : 0)
         let workers = parallel && rows >= 50_000 ? 2 : 1
-        let partial = ArenaScratch(count: workers * (dim + 2))
+        let partial = SharedBuffer(count: workers * (dim + 2))
         curvature.withUnsafeMutableBufferPointer { hp in
             cross.withUnsafeMutableBufferPointer { cp in
                 let h = ArenaPointer(hp.baseAddress), e = ArenaPointer(cp.baseAddress)
@@ -187,16 +187,6 @@ public struct ContestObjective<Likelihood: PairLikelihood>: Sendable {
         }
         return zero
     }
-}
-
-/// A raw scratch buffer for the partial sums of parallel workers (each writes its own slice).
-final class ArenaScratch: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Double>
-    init(count: Int) {
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
-    }
-    func deallocate() { pointer.deallocate() }
 }
 
 /// A mutable pointer handed to parallel workers that write disjoint elements.

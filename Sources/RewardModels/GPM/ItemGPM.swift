@@ -84,12 +84,14 @@ public struct ItemGPM: Sendable {
             if configuration.eigenvalues == .learned { x += configuration.initialLogEigenvalues(Double.self).scalars }
             return x
         }
-        let runs = ParallelResults<ItemGPMModel.Start>(count: restarts)
+        let runs = ResultSlots<ItemGPMModel.Start>(count: restarts)
         let solver = self.solver
-        DispatchQueue.concurrentPerform(iterations: restarts) { r in
-            runs.set(r, Self.run(objective, from: starts[r], solver: solver))
+        BLASRuntime.withSingleThread {
+            DispatchQueue.concurrentPerform(iterations: restarts) { r in
+                runs.store(Self.run(objective, from: starts[r], solver: solver), at: r)
+            }
         }
-        let results = runs.values
+        let results = runs.values().map { $0! }
         let best = results.indices.min { results[$0].objective < results[$1].objective }!
         let (v, eigenvalues) = objective.embeddingsAndEigenvalues(results[best].parameters)
         let (loss, accuracy) = objective.lossAndAccuracy(results[best].parameters)
@@ -232,27 +234,3 @@ public struct ItemGPMModel: Sendable {
     }
 }
 
-/// Results written by index from concurrent workers (each index written once).
-final class ParallelResults<T: Sendable>: @unchecked Sendable {
-    private var storage: [T?]
-    private let lock = NSLockLike()
-
-    init(count: Int) { storage = [T?](repeating: nil, count: count) }
-
-    func set(_ index: Int, _ value: T) {
-        lock.withLock { storage[index] = value }
-    }
-
-    var values: [T] { lock.withLock { storage.map { $0! } } }
-}
-
-/// A minimal mutex over a Dispatch semaphore (Foundation-free).
-final class NSLockLike: @unchecked Sendable {
-    private let semaphore = DispatchSemaphore(value: 1)
-
-    func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        semaphore.wait()
-        defer { semaphore.signal() }
-        return try body()
-    }
-}

@@ -64,7 +64,7 @@ private struct LogisticKernel: @unchecked Sendable {
         let usePowers = largest <= 300
         let powers = scratch + workers * stride
         if usePowers { for i in 0..<n { powers[i] = exp(x[i]) } }
-        let xs = LogisticPointer(x)
+        let xs = UnsafeSendablePointer(x)
         forEachWorker { w in
             // (∂F/∂θⱼ, ∂²F/∂θⱼ²) side by side: one 16-byte update per pair and item.
             let gd = self.gradientAndDiagonal + w * self.n
@@ -165,7 +165,7 @@ private struct LogisticKernel: @unchecked Sendable {
 
     /// ∇²F·v into `product`, from the stored curvatures.
     func hessianProduct(_ v: UnsafePointer<Double>, into product: UnsafeMutablePointer<Double>) {
-        let vs = LogisticPointer(v)
+        let vs = UnsafeSendablePointer(v)
         forEachWorker { w in
             let out = self.scratch + w * self.stride
             out.initialize(repeating: 0, count: self.n)
@@ -216,11 +216,6 @@ private struct LogProduct {
     }
 
     var logarithm: Double { log(mantissa) + Double(exponent) * 0.693147180559945309417232121458176568 }
-}
-
-private struct LogisticPointer: @unchecked Sendable {
-    let pointer: UnsafePointer<Double>
-    init(_ pointer: UnsafePointer<Double>) { self.pointer = pointer }
 }
 
 /// The pair list grouped by smaller item: `AggregatedComparisons` already is (its pairs are ordered

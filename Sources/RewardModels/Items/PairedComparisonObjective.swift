@@ -234,22 +234,3 @@ public struct PairedComparisonObjective<Likelihood: PairLikelihood>: Sendable {
     }
 }
 
-/// A raw scratch buffer shared by the workers of one parallel loop, each writing its own slice.
-final class SharedBuffer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Double>
-    let count: Int
-
-    init(count: Int) {
-        self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
-    }
-
-    func deallocate() { pointer.deallocate() }
-}
-
-/// A mutable buffer pointer handed to parallel workers that write disjoint elements.
-struct UnsafeSendable<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
-}

@@ -167,35 +167,37 @@ extension BradleyTerry {
         let failures = SharedBuffer(count: samples)
         let workers = max(1, min(samples, ProcessInfo.processInfo.activeProcessorCount))
         let frozenSlot = slot, frozenKind = kind
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var b = worker
-            while b < samples {
-                var rng = SeededGenerator(seed: seed ^ (0x9E37_79B9_7F4A_7C15 &* UInt64(b + 1)))
-                var firstWins = [Double](repeating: 0, count: base.pairCount)
-                var secondWins = firstWins, ties = firstWins
-                for _ in 0..<m {
-                    let k = Int.random(in: 0..<m, using: &rng)
-                    let p = Int(frozenSlot[k])
-                    guard p >= 0 else { continue }
-                    let w = weights[k]
-                    switch frozenKind[k] {
-                    case 0: firstWins[p] += w
-                    case 1: secondWins[p] += w
-                    case 2: ties[p] += w
-                    default:
-                        firstWins[p] += w / 2
-                        secondWins[p] += w / 2
+        BLASRuntime.withSingleThread {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var b = worker
+                while b < samples {
+                    var rng = SeededGenerator(seed: seed ^ (0x9E37_79B9_7F4A_7C15 &* UInt64(b + 1)))
+                    var firstWins = [Double](repeating: 0, count: base.pairCount)
+                    var secondWins = firstWins, ties = firstWins
+                    for _ in 0..<m {
+                        let k = Int.random(in: 0..<m, using: &rng)
+                        let p = Int(frozenSlot[k])
+                        guard p >= 0 else { continue }
+                        let w = weights[k]
+                        switch frozenKind[k] {
+                        case 0: firstWins[p] += w
+                        case 1: secondWins[p] += w
+                        case 2: ties[p] += w
+                        default:
+                            firstWins[p] += w / 2
+                            secondWins[p] += w / 2
+                        }
                     }
+                    let resample = AggregatedComparisons(itemCount: n, first: base.first, second: base.second,
+                                                         firstWins: firstWins, secondWins: secondWins, ties: ties)
+                    do {
+                        let (x, _) = try estimator.fit(aggregated: resample, items: comparisons.items, initial: start)
+                        for k in 0..<dim { results.pointer[b * dim + k] = x[k] }
+                    } catch {
+                        failures.pointer[b] = 1
+                    }
+                    b += workers
                 }
-                let resample = AggregatedComparisons(itemCount: n, first: base.first, second: base.second,
-                                                     firstWins: firstWins, secondWins: secondWins, ties: ties)
-                do {
-                    let (x, _) = try estimator.fit(aggregated: resample, items: comparisons.items, initial: start)
-                    for k in 0..<dim { results.pointer[b * dim + k] = x[k] }
-                } catch {
-                    failures.pointer[b] = 1
-                }
-                b += workers
             }
         }
         var kept: [[Double]] = []

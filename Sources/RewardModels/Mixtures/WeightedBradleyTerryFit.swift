@@ -176,14 +176,3 @@ enum WeightedBradleyTerryFit {
     }
 }
 
-/// A raw pointer handed to `concurrentPerform` workers that read disjoint or shared-immutable data.
-struct UnsafeSendablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafePointer<T>
-    init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
-}
-
-/// A raw pointer handed to `concurrentPerform` workers that write disjoint ranges.
-struct UnsafeSendableMutablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
-}

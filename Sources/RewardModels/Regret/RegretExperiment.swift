@@ -165,7 +165,7 @@ public enum RegretExperiment {
             }
         }
         if configuration.concurrent {
-            DispatchQueue.concurrentPerform(iterations: configuration.mdpCount, execute: body)
+            BLASRuntime.withSingleThread { DispatchQueue.concurrentPerform(iterations: configuration.mdpCount, execute: body) }
         } else {
             for i in 0..<configuration.mdpCount { body(i) }
         }
@@ -259,25 +259,4 @@ public enum RegretExperiment {
         let scaled = (x * 1000).rounded() / 1000
         return "\(scaled)"
     }
-}
-
-/// Fixed slots written by parallel workers, each slot by exactly one worker.
-final class ResultSlots<Value: Sendable>: @unchecked Sendable {
-    private let buffer: UnsafeMutableBufferPointer<Value?>
-
-    init(count: Int) {
-        buffer = .allocate(capacity: count)
-        buffer.initialize(repeating: nil)
-    }
-
-    deinit {
-        buffer.deinitialize()
-        buffer.deallocate()
-    }
-
-    /// Stores the value of slot `i` (each slot is written by one worker only).
-    func store(_ value: Value, at i: Int) { buffer[i] = value }
-
-    /// All slots, after the workers have finished.
-    func values() -> [Value?] { Array(buffer) }
 }

@@ -163,7 +163,7 @@ public struct ArenaRating: Sendable {
         for a in 0..<k where inactive[a] { x[n + a] = 0 }
         let result = try contestNewton(objective, start: x, tolerance: tolerance,
                                        maximumIterations: configuration.maximumIterations, inactive: inactive)
-        let gmax = arenaMaxAbs(result.evaluation.gradient)
+        let gmax = maxAbs(result.evaluation.gradient)
         let report = BradleyTerryFitReport(
             solver: .newtonCholesky, iterations: result.iterations, innerIterations: 0,
             objective: result.evaluation.value, logLikelihood: -result.evaluation.negativeLogLikelihood,
@@ -236,7 +236,7 @@ func contestNewton<L: PairLikelihood>(_ objective: ContestObjective<L>, start: [
     var iterations = 0
     var stop = BradleyTerryFitReport.StopReason.maximumIterations
     while true {
-        let gmax = arenaMaxAbs(evaluation.gradient)
+        let gmax = maxAbs(evaluation.gradient)
         if gmax <= tolerance { stop = .gradientTolerance; break }
         if iterations >= maximumIterations { stop = .maximumIterations; break }
         iterations += 1
@@ -267,36 +267,16 @@ func contestNewton<L: PairLikelihood>(_ objective: ContestObjective<L>, start: [
             direction = g.map { -$0 }
             slope = -g.reduce(0) { $0 + $1 * $1 }
         }
-        var alpha = 1.0
-        var accepted = false
-        for _ in 0..<60 {
-            var trial = x
-            for q in 0..<dim { trial[q] += alpha * direction[q] }
-            arenaCenter(&trial, itemCount: n)
-            let candidate = objective.evaluate(trial)
-            if candidate.value.isFinite {
-                let armijo = candidate.value <= evaluation.value + 1e-4 * alpha * slope
-                let flat = abs(candidate.value - evaluation.value) <= 1e-13 * max(1, abs(evaluation.value))
-                    && arenaMaxAbs(candidate.gradient) < gmax
-                if armijo || flat {
-                    x = trial
-                    evaluation = candidate
-                    accepted = true
-                    break
-                }
-            }
-            alpha /= 2
+        guard let step = backtrackingStep(from: x, direction: direction, value: evaluation.value, slope: slope, gradientMax: gmax,
+                                          recenter: { arenaCenter(&$0, itemCount: n) }, evaluate: { objective.evaluate($0) },
+                                          value: \.value, gradient: \.gradient) else {
+            stop = .noFurtherProgress
+            break
         }
-        if !accepted { stop = .noFurtherProgress; break }
+        x = step.point
+        evaluation = step.evaluation
     }
     return ContestNewtonResult(x: x, evaluation: evaluation, iterations: iterations, stop: stop)
-}
-
-@inline(__always)
-func arenaMaxAbs(_ v: [Double]) -> Double {
-    var m = 0.0
-    for x in v { m = max(m, abs(x)) }
-    return m
 }
 
 func arenaCenter(_ x: inout [Double], itemCount n: Int) {

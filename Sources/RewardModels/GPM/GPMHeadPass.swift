@@ -93,7 +93,7 @@ extension FeatureGPM {
             let input = cache.layerInputs[l]
             var dw = Self.uninitialized([layers[l].inputSize, layers[l].outputSize])
             dw.formMatmul(input, g, transposeA: true)
-            perLayer[l] = layers[l].bias == nil ? [dw] : [dw, Self.columnSums(g)]
+            perLayer[l] = layers[l].bias == nil ? [dw] : [dw, columnSums(g)]
             if l > 0 {
                 var dh = Self.uninitialized([g.rowCount, layers[l].inputSize])
                 dh.formMatmul(g, layers[l].weight, transposeB: true)
@@ -179,22 +179,5 @@ extension FeatureGPM {
     static func uninitialized(_ shape: [Int]) -> Tensor<Scalar> {
         let count = shape.reduce(1, *)
         return Tensor(shape: shape, scalars: [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
-    }
-
-    /// `gᵀ·1`, the column sums of a matrix.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    static func columnSums(_ g: Tensor<Scalar>) -> Tensor<Scalar> {
-        let (m, n) = (g.rowCount, g.columnCount)
-        var sums = [Scalar](repeating: 0, count: n)
-        g.scalars.withUnsafeBufferPointer { p in
-            sums.withUnsafeMutableBufferPointer { s in
-                for i in 0..<m {
-                    let row = p.baseAddress! + i * n
-                    for j in 0..<n { s[j] += row[j] }
-                }
-            }
-        }
-        return Tensor(shape: [n], scalars: sums)
     }
 }

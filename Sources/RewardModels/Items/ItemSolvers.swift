@@ -102,24 +102,12 @@ func newton<L: PairLikelihood>(
         }
         if !accepted {
             if !evaluation.hasValue { evaluation = objective.evaluate(x) }
-            var alpha = 1.0
-            for _ in 0..<60 {
-                var trial = x
-                for k in 0..<dim { trial[k] += alpha * p[k] }
-                centerStrengths(&trial, itemCount: n)
-                let candidate = objective.evaluate(trial)
-                if candidate.value.isFinite {
-                    let armijo = candidate.value <= evaluation.value + 1e-4 * alpha * slope
-                    let flat = abs(candidate.value - evaluation.value) <= 1e-13 * max(1, abs(evaluation.value))
-                        && maxAbs(candidate.gradient) < gmax
-                    if armijo || flat {
-                        x = trial
-                        evaluation = candidate
-                        accepted = true
-                        break
-                    }
-                }
-                alpha /= 2
+            if let step = backtrackingStep(from: x, direction: p, value: evaluation.value, slope: slope, gradientMax: gmax,
+                                           recenter: { centerStrengths(&$0, itemCount: n) }, evaluate: { objective.evaluate($0) },
+                                           value: \.value, gradient: \.gradient) {
+                x = step.point
+                evaluation = step.evaluation
+                accepted = true
             }
         }
         if !accepted { stop = .noFurtherProgress; break }

@@ -158,7 +158,7 @@ public struct ArenaRating: Sendable {
             x.append(configuration.ties == .davidson ? log(2 * rate / (1 - rate)) : log((1 + rate) / (1 - rate)))
         }
         precondition(x.count == dim, "start of length \(x.count) for a problem of dimension \(dim)")
-        arenaCenter(&x, itemCount: n)
+        centerStrengths(&x, itemCount: n)
         let inactive = objective.unidentifiedCovariates()
         for a in 0..<k where inactive[a] { x[n + a] = 0 }
         let result = try contestNewton(objective, start: x, tolerance: tolerance,
@@ -268,7 +268,7 @@ func contestNewton<L: PairLikelihood>(_ objective: ContestObjective<L>, start: [
             slope = -g.reduce(0) { $0 + $1 * $1 }
         }
         guard let step = backtrackingStep(from: x, direction: direction, value: evaluation.value, slope: slope, gradientMax: gmax,
-                                          recenter: { arenaCenter(&$0, itemCount: n) }, evaluate: { objective.evaluate($0) },
+                                          recenter: { centerStrengths(&$0, itemCount: n) }, evaluate: { objective.evaluate($0) },
                                           value: \.value, gradient: \.gradient) else {
             stop = .noFurtherProgress
             break
@@ -277,14 +277,6 @@ func contestNewton<L: PairLikelihood>(_ objective: ContestObjective<L>, start: [
         evaluation = step.evaluation
     }
     return ContestNewtonResult(x: x, evaluation: evaluation, iterations: iterations, stop: stop)
-}
-
-func arenaCenter(_ x: inout [Double], itemCount n: Int) {
-    guard n > 0 else { return }
-    var mean = 0.0
-    for i in 0..<n { mean += x[i] }
-    mean /= Double(n)
-    for i in 0..<n { x[i] -= mean }
 }
 
 extension ContestData {

@@ -90,6 +90,8 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
 
     /// Fits the mixture to pairs that carry user ids (``FeaturePairs/userIDs``); a ``DataError``
     /// when they do not. Users of ``FeaturePairs/users`` without pairs get responsibilities `π`.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func fit(_ pairs: FeaturePairs<Scalar>) throws(DataError) -> BradleyTerryMixtureModel<Scalar> {
         try fit(convertingFrom: pairs)
     }
@@ -97,6 +99,11 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
     /// Fits to pairs stored in another precision (e.g. float32 features, a float64 fit): each
     /// `chosen − rejected` row is formed in `T` and rounded to `Scalar`, so only one `Scalar` copy
     /// of the data is made.
+    // Specialized entry points: called from another module, the generic body would run every
+    // scalar operation of the EM loop through protocol witnesses.
+    @_specialize(where Scalar == Double, T == Float)
+    @_specialize(where Scalar == Double, T == Double)
+    @_specialize(where Scalar == Float, T == Float)
     public func fit<T: BLASScalar>(convertingFrom pairs: FeaturePairs<T>) throws(DataError) -> BradleyTerryMixtureModel<Scalar> {
         let ids = try pairs.requireUserIDs("the EM mixture")
         let userCount = Swift.max(pairs.users.count, (ids.max() ?? -1) + 1)

@@ -48,18 +48,24 @@ public struct BradleyTerryMixtureModel<Scalar: BLASScalar>: Sendable {
     }
 
     /// `r_k(x)` for every row of `x` (n×d) and component: n×K.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func rewards(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         if let W = linearWeights { return x.matmul(W, transposeOther: true) }
         return Tensor.concatenate(components.map { $0(x) }, axis: 1)
     }
 
     /// The MaxMin aggregate `min_k r_k(x)` per row.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func maxMinRewards(_ x: Tensor<Scalar>) -> [Scalar] {
         let r = rewards(x)
         return (0..<r.rowCount).map { i in r.rowArray(i).min()! }
     }
 
     /// `z_nk = r_k(c_n) − r_k(r_n)` (n×K).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func margins(chosen: Tensor<Scalar>, rejected: Tensor<Scalar>) -> Tensor<Scalar> {
         Self.margins(components, chosen: chosen, rejected: rejected, differences: nil)
     }
@@ -84,6 +90,8 @@ public struct BradleyTerryMixtureModel<Scalar: BLASScalar>: Sendable {
     }
 
     /// `P(c ≻ r | u) = Σ_k γ_uk σ(z_k)` for known users; a user index outside ``users`` uses `π`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func preferenceProbabilities(chosen: Tensor<Scalar>, rejected: Tensor<Scalar>, users ids: [Int]) -> [Scalar] {
         precondition(ids.count == chosen.rowCount, "preferenceProbabilities: \(ids.count) users for \(chosen.rowCount) pairs")
         let Z = margins(chosen: chosen, rejected: rejected)
@@ -102,6 +110,8 @@ public struct BradleyTerryMixtureModel<Scalar: BLASScalar>: Sendable {
     /// A new user's responsibilities from their comparisons, every other parameter frozen:
     /// `γ_k ∝ π_k Π_n σ(z_nk)`, computed as `softmax_k(log π_k + Σ_n log σ(z_nk))` (soft, whatever
     /// the fitted assignment; the few-shot posterior). No comparisons give `γ = π`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func posterior(chosen: Tensor<Scalar>, rejected: Tensor<Scalar>) -> [Scalar] {
         let K = componentCount
         var logits = mixingWeights.map { $0 > 0 ? Scalar.log($0) : -Scalar.infinity }
@@ -113,6 +123,8 @@ public struct BradleyTerryMixtureModel<Scalar: BLASScalar>: Sendable {
     }
 
     /// `P(c ≻ r)` for a user with responsibilities `gamma`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func preferenceProbabilities(chosen: Tensor<Scalar>, rejected: Tensor<Scalar>, responsibilities gamma: [Scalar]) -> [Scalar] {
         precondition(gamma.count == componentCount, "\(gamma.count) responsibilities for \(componentCount) components")
         let Z = margins(chosen: chosen, rejected: rejected)

@@ -117,6 +117,8 @@ public struct PALCosineMixtureModel<Scalar: BLASScalar>: PluralisticPreferenceMo
     }
 
     /// `r_i(x, y)` for each row of `responses` with its user and (when used) prompt.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func rewards(_ responses: Tensor<Scalar>, prompts: Tensor<Scalar>?, users ids: [Int]) -> [Scalar] {
         let F = projector(responses)
         let (V, _) = userVectors(logits.gatherRows(ids).softmax(), prompts: prompts)
@@ -125,6 +127,8 @@ public struct PALCosineMixtureModel<Scalar: BLASScalar>: PluralisticPreferenceMo
     }
 
     /// `Δ = r_i(x, y_c) − r_i(x, y_r)` per pair (the log-odds of `P(c ≻ r) = σ(Δ)`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func preferenceLogits(on batch: PairBatch<Scalar>) -> [Scalar] {
         let ids = PALMath.userIDs(batch, userCount: logits.rowCount)
         let n = batch.count
@@ -150,6 +154,8 @@ public struct PALCosineMixtureModel<Scalar: BLASScalar>: PluralisticPreferenceMo
     }
 
     /// The mean loss `(1/n) Σᵢ ωᵢ·softplus(−Δᵢ)` (ωᵢ = 1 without batch weights) and its gradients.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func lossAndGradients(on batch: PairBatch<Scalar>) -> (loss: Double, gradients: [Tensor<Scalar>]) {
         let ids = PALMath.userIDs(batch, userCount: logits.rowCount)
         let B = batch.count, K = prototypeCount

@@ -81,6 +81,8 @@ public struct PALIdealPointModel<Scalar: BLASScalar>: PluralisticPreferenceModel
     public var idealPoints: Tensor<Scalar> { userWeights.matmul(projector(prototypes)) }
 
     /// The user's reward `r_i(x) = −‖f(x) − a_i‖²` for each row of `x` and the user of that row.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func rewards(_ x: Tensor<Scalar>, users ids: [Int]) -> [Scalar] {
         let F = projector(x)
         let A = idealPoints
@@ -93,6 +95,8 @@ public struct PALIdealPointModel<Scalar: BLASScalar>: PluralisticPreferenceModel
     }
 
     /// `δ = ‖f(x_r) − a_i‖² − ‖f(x_c) − a_i‖²` per pair (the log-odds of `P(c ≻ r) = σ(δ)`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func preferenceLogits(on batch: PairBatch<Scalar>) -> [Scalar] {
         let ids = PALMath.userIDs(batch, userCount: logits.rowCount)
         let n = batch.count
@@ -101,6 +105,8 @@ public struct PALIdealPointModel<Scalar: BLASScalar>: PluralisticPreferenceModel
     }
 
     /// The mean loss `(1/n) Σᵢ ωᵢ·loss(δᵢ)` (ωᵢ = 1 without batch weights) and its gradients.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func lossAndGradients(on batch: PairBatch<Scalar>) -> (loss: Double, gradients: [Tensor<Scalar>]) {
         let ids = PALMath.userIDs(batch, userCount: logits.rowCount)
         let B = batch.count, K = prototypeCount

@@ -27,6 +27,8 @@ enum WeightedBradleyTerryFit {
     /// reuses `Dp`, so a trial costs O(n)). Stops when `max|∇J| ≤ gradientTolerance`, when the
     /// Newton decrement `−∇Jᵀp/2` of the step just taken is below `1e-12·max(1, |J|)` (the step
     /// then lands within O(decrement²) of the optimum), or after `maximumIterations` steps.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     static func newton<Scalar: BLASScalar>(
         differences D: Tensor<Scalar>, weights c: [Scalar], weight w: inout [Scalar],
         l2Penalty lambda: Scalar, maximumIterations: Int, gradientTolerance: Scalar
@@ -105,6 +107,8 @@ enum WeightedBradleyTerryFit {
     /// L-BFGS on all parameters of an MLP reward head, `θ = [W₁, b₁, …]`, with the penalty
     /// `(λ/2)‖θ‖²` over every scalar. `pairs` stacks the chosen rows over the rejected rows
     /// (2n×d) so each evaluation is one forward and one backward pass.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     static func lbfgs<Scalar: BLASScalar>(
         stackedPairs pairs: Tensor<Scalar>, weights c: [Scalar], head: inout MLP<Scalar>,
         l2Penalty lambda: Scalar, maximumIterations: Int, gradientTolerance: Scalar
@@ -131,6 +135,8 @@ enum WeightedBradleyTerryFit {
 
     /// `Σ cₙ softplus(−zₙ)` of an MLP head and its gradient (written into `gradient`, flattened
     /// by `layout`).
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     static func weightedLoss<Scalar: BLASScalar>(
         _ head: MLP<Scalar>, pairs: Tensor<Scalar>, weights c: [Scalar], gradient: inout [Scalar],
         layout: ParameterVector<Scalar>
@@ -152,6 +158,8 @@ enum WeightedBradleyTerryFit {
     }
 
     /// `out[i, :] = h[i]·D[i, :]`, split over two threads for large inputs.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     static func scaleRows<Scalar: BLASScalar>(_ D: Tensor<Scalar>, by h: [Scalar], into out: inout Tensor<Scalar>) {
         let n = D.rowCount, d = D.columnCount
         precondition(out.shape == [n, d] && h.count == n, "scaleRows: \(D.shape), \(h.count) factors into \(out.shape)")

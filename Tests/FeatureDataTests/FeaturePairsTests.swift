@@ -179,6 +179,8 @@ import Testing
         #expect(groups.groupNames == ["0", "2", "10"])
         #expect(groups.groupOfUser == ["u1": 2, "u2": 1, "u3": 1, "u4": 0])
         #expect(try groups.groupIndices(for: UserTable(names: ["u4", "u1"])) == [0, 2])
+        let marked = try UserGroups.parse(text: "\u{FEFF}user,group\r\nu1,10\r\n")   // byte-order mark, CRLF
+        #expect(marked.groupOfUser == ["u1": 0])
         let named = try UserGroups.parse(text: "group,user\nb,x\na,y\n")
         #expect(named.groupNames == ["a", "b"])
         let unknown = caughtDataError { () throws(DataError) in try groups.groupIndices(for: UserTable(names: ["u9"]), source: "g.csv") }

@@ -47,6 +47,18 @@ struct LoaderTests {
         #expect(totals.ties == [1, 0, 1])
     }
 
+    @Test("a UTF-8 byte-order mark (as spreadsheets write) is not part of the first column name")
+    func byteOrderMark() throws {
+        for (text, ext) in [("\u{FEFF}loser,winner\r\nb,a\r\n", "csv"), ("\u{FEFF}{\"winner\": \"a\", \"loser\": \"b\"}\n", "jsonl")] {
+            let path = try Self.temporaryFile(text, extension: ext)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let set = try ComparisonSet.load(contentsOf: path)
+            #expect(set.items == ["a", "b"] && set.winners == [0] && set.losers == [1], "\(ext)")
+        }
+        let bytes = Array("\u{FEFF}winner,loser\na,b\n".utf8)
+        #expect(try ComparisonSet(csv: bytes, source: "memory").count == 1)
+    }
+
     @Test("minimal CSV without a trailing newline, and JSONL with the same keys")
     func minimalAndJSONL() throws {
         let csv = try Self.temporaryFile("winner,loser\nx,y\ny,z")

@@ -15,6 +15,7 @@ struct CSVTable {
         var rows = [(line: Int, fields: [String])]()
         var lineNumber = 0
         // "\r\n" is one Character in Swift, so both line ends are separators.
+        let text = text.first == "\u{FEFF}" ? text.dropFirst() : Substring(text)   // a UTF-8 byte-order mark
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
             var line = Substring(rawLine)

@@ -33,6 +33,10 @@ extension ComparisonSet {
     ///   missing column, malformed line (wrong field count, unterminated quote, empty item name),
     ///   winner equal to loser, bad tie value, bad weight, or no records at all.
     public init(csv bytes: [UInt8], source: String) throws(DataError) {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            try self.init(csv: Array(bytes.dropFirst(3)), source: source)
+            return
+        }
         let result: Result<ComparisonSet, DataError> = bytes.withUnsafeBufferPointer { buffer in
             var parser = CSVComparisonParser(bytes: buffer, source: source)
             do throws(DataError) {
@@ -45,8 +49,9 @@ extension ComparisonSet {
     }
 }
 
-/// Reads a whole file, mapping I/O failures to ``DataError/Reason/cannotRead(_:)``.
-func readBytes(_ path: String) throws(DataError) -> [UInt8] {
+/// Reads a whole text file, mapping I/O failures to ``DataError/Reason/cannotRead(_:)``. A UTF-8
+/// byte-order mark (as spreadsheet programs write) is dropped, so the first header name matches.
+package func readBytes(_ path: String) throws(DataError) -> [UInt8] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
         throw DataError(file: path, reason: .cannotRead("no such file"))
@@ -55,6 +60,7 @@ func readBytes(_ path: String) throws(DataError) -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw DataError(file: path, reason: .cannotRead("permission denied or unreadable"))
     }
+    if data.starts(with: [0xEF, 0xBB, 0xBF]) { return [UInt8](data.dropFirst(3)) }
     return [UInt8](data)
 }
 

@@ -17,6 +17,10 @@ extension ComparisonSet {
     ///   object, a missing `winner`/`loser` key, winner equal to loser, a bad tie or weight,
     ///   an empty file, or no records.
     public init(jsonl bytes: [UInt8], source: String) throws(DataError) {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            try self.init(jsonl: Array(bytes.dropFirst(3)), source: source)
+            return
+        }
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             throw DataError(file: source, reason: .emptyFile)
         }

@@ -139,11 +139,7 @@ public struct ArenaBattles: Sendable {
             self = ArenaBattles(comparisons)
             return
         }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw DataError(file: path, reason: .cannotRead(error.localizedDescription))
-        }
-        let bytes = [UInt8](data)
+        let bytes = try readBytes(path)
         var reader = SimpleCSVReader(bytes: bytes)
         guard let header = reader.nextRecord() else { throw DataError(file: path, reason: .emptyFile) }
         let headerLine = reader.lastRecordLine

@@ -58,7 +58,10 @@ public struct Leaderboard: Sendable {
             s.count >= w ? s : (left ? s + String(repeating: " ", count: w - s.count)
                                      : String(repeating: " ", count: w - s.count) + s)
         }
-        func number(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
+        func number(_ x: Double, _ digits: Int = 3) -> String {
+            let text = String(format: "%.\(digits)f", x)
+            return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
+        }
         func count(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : number(x, 1) }
         let hasIntervals = entries.first?.lower != nil
         var header = pad("rank", 4) + "  " + pad("item", width, left: true) + "  " + pad("strength", 9)

@@ -172,6 +172,15 @@ import Testing
         let ids = try? table.parseUserColumn(text: "pair,user\n0, 7 \n\n1,\"say \"\"hi\"\"\"\n2,7\n", source: "u.csv")
         #expect(ids == [0, 1, 0])
         #expect(table.names == ["7", "say \"hi\""])
+        // Text after a closing quote is an error; a quoted name may span lines (the next record's
+        // line number follows).
+        var other = UserTable()
+        let after = caughtDataError { () throws(DataError) in try other.parseUserColumn(text: "user\n\"a\"b\n", source: "u.csv") }
+        #expect(after == DataError(file: "u.csv", line: 2, reason: .malformedLine("text after a closing quote")))
+        let spanning = try? other.parseUserColumn(text: "user\n\"two\nlines\"\n,\n", source: "u.csv")
+        #expect(spanning == nil)
+        let error = caughtDataError { () throws(DataError) in try other.parseUserColumn(text: "user\n\"two\nlines\"\n\"\"\n", source: "u.csv") }
+        #expect(error == DataError(file: "u.csv", line: 4, reason: .malformedLine("empty user name")))
     }
 
     @Test func groupsCSVParsesAndOrdersGroups() throws {

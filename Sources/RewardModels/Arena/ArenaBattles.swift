@@ -140,10 +140,9 @@ public struct ArenaBattles: Sendable {
             return
         }
         let bytes = try readBytes(path)
-        var reader = SimpleCSVReader(bytes: bytes)
-        guard let header = reader.nextRecord() else { throw DataError(file: path, reason: .emptyFile) }
-        let headerLine = reader.lastRecordLine
-        let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        var reader = CSVRecordReader(bytes: bytes, source: path)
+        guard let (headerLine, header) = try reader.next() else { throw DataError(file: path, reason: .emptyFile) }
+        let names = header.map { $0.lowercased() }
         func column(_ name: String) throws(DataError) -> Int {
             guard let index = names.firstIndex(of: name.lowercased()) else {
                 throw DataError(file: path, line: headerLine, reason: .missingColumn(name))
@@ -160,8 +159,7 @@ public struct ArenaBattles: Sendable {
         let m = comparisons.count, k = specifications.count
         var values = [Double](repeating: 0, count: m * k)
         var record = 0
-        while let fields = reader.nextRecord() {
-            let line = reader.lastRecordLine
+        while let (line, fields) = try reader.next() {
             guard record < m else {
                 throw DataError(file: path, line: line, reason: .malformedLine("more records than the comparison loader read"))
             }
@@ -206,53 +204,5 @@ public struct ArenaBattles: Sendable {
         covariates = tensor
         covariateScales = scales
         self.normalization = normalization
-    }
-}
-
-/// A small CSV reader with the same record rules as the comparison loader: quoted fields with
-/// doubled quotes, blank (whitespace-only) lines skipped, 1-based line numbers.
-struct SimpleCSVReader {
-    let bytes: [UInt8]
-    var position = 0
-    var line = 1
-    private(set) var lastRecordLine = 0
-
-    init(bytes: [UInt8]) { self.bytes = bytes }
-
-    mutating func nextRecord() -> [String]? {
-        let n = bytes.count
-        let newline = UInt8(ascii: "\n"), quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
-        let cr = UInt8(ascii: "\r"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
-        while position < n {
-            var p = position
-            while p < n && (bytes[p] == space || bytes[p] == tab || bytes[p] == cr) { p += 1 }
-            if p < n && bytes[p] == newline { position = p + 1; line += 1 } else if p == n { position = n } else { break }
-        }
-        if position >= n { return nil }
-        lastRecordLine = line
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var inQuotes = false
-        while position < n {
-            let b = bytes[position]
-            if inQuotes {
-                if b == quote {
-                    if position + 1 < n && bytes[position + 1] == quote { field.append(quote); position += 2; continue }
-                    inQuotes = false
-                } else {
-                    if b == newline { line += 1 }
-                    field.append(b)
-                }
-                position += 1
-                continue
-            }
-            if b == quote { inQuotes = true; position += 1; continue }
-            if b == comma { fields.append(String(decoding: field, as: UTF8.self)); field.removeAll(keepingCapacity: true); position += 1; continue }
-            if b == newline { position += 1; line += 1; break }
-            if b != cr { field.append(b) }
-            position += 1
-        }
-        fields.append(String(decoding: field, as: UTF8.self))
-        return fields
     }
 }

@@ -109,7 +109,7 @@ public struct ArenaBootstrap: Sendable {
         let thetaOut = SharedBuffer(count: replicates * n)
         let gammaOut = SharedBuffer(count: replicates * max(k, 1))
         let etaOut = SharedBuffer(count: replicates)
-        let marks = ArenaMarks(count: replicates * n)
+        let marks = SharedBuffer<UInt8>(count: replicates * n, repeating: 0)
         let workers = max(1, min(replicates, threads ?? ProcessInfo.processInfo.activeProcessorCount))
         BLASRuntime.withSingleThread {
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -233,16 +233,6 @@ public struct ArenaBootstrap: Sendable {
         return Result(level: level, replicates: replicates, failedReplicates: failed, strengths: strengths,
                       coefficients: coefficients, logTieParameter: tie, seconds: (clock.now - start).arenaSeconds)
     }
-}
-
-/// Per-replicate item marks written by parallel workers (each writes its own replicates).
-final class ArenaMarks: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<UInt8>
-    init(count: Int) {
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
-    }
-    func deallocate() { pointer.deallocate() }
 }
 
 /// The q-quantile of sorted values with linear interpolation (numpy's default).

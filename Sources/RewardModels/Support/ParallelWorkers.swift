@@ -23,19 +23,23 @@ struct UnsafeSendable<Element>: @unchecked Sendable {
     init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }
 
-/// A zero-initialized scratch buffer of Doubles shared by the workers of one parallel loop, each
-/// writing its own slice; the owner calls `deallocate()` when done.
-final class SharedBuffer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Double>
+/// A scratch buffer shared by the workers of one parallel loop, each writing its own slice; the
+/// owner calls `deallocate()` when done. `SharedBuffer(count:)` is a zeroed buffer of Doubles.
+final class SharedBuffer<Element>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Element>
     let count: Int
 
-    init(count: Int) {
+    init(count: Int, repeating value: Element) {
         self.count = count
         pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        pointer.initialize(repeating: value, count: max(count, 1))
     }
 
     func deallocate() { pointer.deallocate() }
+}
+
+extension SharedBuffer where Element == Double {
+    convenience init(count: Int) { self.init(count: count, repeating: 0) }
 }
 
 /// Fixed slots written by parallel workers, each slot by exactly one worker.

@@ -240,9 +240,7 @@ public struct FeatureGPM<Scalar: BLASScalar>: Sendable {
                 for i in 0..<n {
                     let a = vp.baseAddress! + i * width, b = vp.baseAddress! + (n + i) * width
                     let l = lp.baseAddress! + i * stride
-                    var s: Scalar = 0
-                    for p in 0..<k { s += l[p] * (a[2 * p] * b[2 * p + 1] - a[2 * p + 1] * b[2 * p]) }
-                    logits[i] = s * inverseTau
+                    logits[i] = SkewSymmetricOperator.pairScore(a, b, eigenvalues: l, planes: k) * inverseTau
                 }
             }
         }
@@ -282,8 +280,7 @@ public struct FeatureGPM<Scalar: BLASScalar>: Sendable {
                         for i in 0..<n {
                             let a = vp.baseAddress! + i * width, b = vp.baseAddress! + (n + i) * width
                             let l = lp.baseAddress! + i * stride
-                            var s: Scalar = 0
-                            for p in 0..<k { s += l[p] * (a[2 * p] * b[2 * p + 1] - a[2 * p + 1] * b[2 * p]) }
+                            let s = SkewSymmetricOperator.pairScore(a, b, eigenvalues: l, planes: k)
                             let w = weights?[i] ?? 1
                             let (value, derivative) = GPMLoss.valueAndDerivative(score: s, margin: margin + (margins?[i] ?? 0),
                                                                                  temperature: temperature)

@@ -98,10 +98,8 @@ public struct ItemGPMObjective: Sendable {
                 dv.withUnsafeMutableBufferPointer { dvp in
                     for p in first.indices {
                         let (i, j) = (first[p] * width, second[p] * width)
-                        var s = 0.0
-                        for l in 0..<k {
-                            s += lp[l] * (vp[i + 2 * l] * vp[j + 2 * l + 1] - vp[i + 2 * l + 1] * vp[j + 2 * l])
-                        }
+                        let s = SkewSymmetricOperator.pairScore(vp.baseAddress! + i, vp.baseAddress! + j,
+                                                                eigenvalues: lp.baseAddress!, planes: k)
                         let forward = GPMLoss.valueAndDerivative(score: s, margin: margin, temperature: tau)
                         let backward = GPMLoss.valueAndDerivative(score: -s, margin: margin, temperature: tau)
                         value += firstWins[p] * forward.value + secondWins[p] * backward.value
@@ -142,12 +140,16 @@ public struct ItemGPMObjective: Sendable {
         let (v, lambda) = embeddingsAndEigenvalues(x)
         let width = configuration.dimension, k = configuration.planeCount
         var loss = 0.0, correct = 0.0
-        for p in first.indices {
-            let (i, j) = (first[p] * width, second[p] * width)
-            var s = 0.0
-            for l in 0..<k {
-                s += lambda.scalars[l] * (v.scalars[i + 2 * l] * v.scalars[j + 2 * l + 1] - v.scalars[i + 2 * l + 1] * v.scalars[j + 2 * l])
+        let scores = v.scalars.withUnsafeBufferPointer { vp in
+            lambda.scalars.withUnsafeBufferPointer { lp in
+                first.indices.map { p in
+                    SkewSymmetricOperator.pairScore(vp.baseAddress! + first[p] * width, vp.baseAddress! + second[p] * width,
+                                                    eigenvalues: lp.baseAddress!, planes: k)
+                }
             }
+        }
+        for p in first.indices {
+            let s = scores[p]
             loss += firstWins[p] * GPMLoss.valueAndDerivative(score: s, margin: configuration.margin, temperature: configuration.temperature).value
                 + secondWins[p] * GPMLoss.valueAndDerivative(score: -s, margin: configuration.margin, temperature: configuration.temperature).value
             if s > 0 { correct += firstWins[p] } else if s < 0 { correct += secondWins[p] }

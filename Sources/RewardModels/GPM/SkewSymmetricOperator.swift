@@ -33,6 +33,18 @@ public enum SkewSymmetricOperator {
         return r
     }
 
+    /// The score of one pair, `s(a, b) = Σ_l λ_l (a[2l]·b[2l+1] − a[2l+1]·b[2l])`, from raw pointers
+    /// to the two embeddings (`2k` scalars each) and the `k` eigenvalues: the kernel every batched
+    /// score, loss and objective of the GPM code runs per pair.
+    @inline(__always)
+    static func pairScore<Scalar: BLASScalar>(
+        _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, eigenvalues lambda: UnsafePointer<Scalar>, planes k: Int
+    ) -> Scalar {
+        var s: Scalar = 0
+        for l in 0..<k { s += lambda[l] * (a[2 * l] * b[2 * l + 1] - a[2 * l + 1] * b[2 * l]) }
+        return s
+    }
+
     /// `s_i = Σ_l λ_il (a_i[2l] b_i[2l+1] − a_i[2l+1] b_i[2l])` for each row `i` of `a` and `b` (`[B, 2k]`).
     public static func scores<Scalar: BLASScalar>(
         _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, eigenvalues: Tensor<Scalar>
@@ -46,11 +58,7 @@ public enum SkewSymmetricOperator {
                         let ai = ap.baseAddress! + i * 2 * k
                         let bi = bp.baseAddress! + i * 2 * k
                         let li = lp.baseAddress! + i * lambdaStride
-                        var s: Scalar = 0
-                        for l in 0..<k {
-                            s += li[l] * (ai[2 * l] * bi[2 * l + 1] - ai[2 * l + 1] * bi[2 * l])
-                        }
-                        out[i] = s
+                        out[i] = pairScore(ai, bi, eigenvalues: li, planes: k)
                     }
                 }
             }

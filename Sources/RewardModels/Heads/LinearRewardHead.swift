@@ -13,7 +13,7 @@ import NumericCore
 /// let fit = try LinearRewardHead<Float>.fit(FeaturePairsView(train), solver: .lbfgs())
 /// let p = fit.head.probabilities(chosen: test.chosen, rejected: test.rejected)
 /// ```
-public struct LinearRewardHead<Scalar: BLASScalar>: PairwiseTrainable, Sendable, Equatable {
+public struct LinearRewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRewardModel, Sendable, Equatable {
     /// `w`, shape `[d]`.
     public var weights: Tensor<Scalar> {
         didSet {
@@ -55,15 +55,6 @@ public struct LinearRewardHead<Scalar: BLASScalar>: PairwiseTrainable, Sendable,
         precondition(features.rank == 2 && features.columnCount == dimension,
                      "LinearRewardHead.rewards: features \(features.shape) for dimension \(dimension)")
         return features.matvec(weights).scalars
-    }
-
-    /// `σ((r(x_c) − r(x_r))/τ)` for each pair.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func probabilities(chosen: Tensor<Scalar>, rejected: Tensor<Scalar>) -> [Scalar] {
-        let rc = rewards(chosen), rr = rewards(rejected)
-        let inverseTau = Scalar(1 / objective.temperature)
-        return zip(rc, rr).map { Scalar.sigmoid(($0 - $1) * inverseTau) }
     }
 
     /// The objective and `∂L/∂w = Xᵀ·(∂L/∂r) + λ·w` over the stacked batch (two `gemv`s).

@@ -18,7 +18,7 @@ import NumericCore
 /// var rng = SeededGenerator(seed: 1)
 /// let head = MLPRewardHead<Float>(inputSize: 768, hiddenSizes: [256], activation: .relu, using: &rng)
 /// ```
-public struct MLPRewardHead<Scalar: BLASScalar>: PairwiseTrainable, Sendable {
+public struct MLPRewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRewardModel, Sendable {
     /// The network, `[d, h₁, …, 1]`.
     public var network: MLP<Scalar>
     /// The objective minimized by ``lossAndGradients(on:)``.
@@ -77,15 +77,6 @@ public struct MLPRewardHead<Scalar: BLASScalar>: PairwiseTrainable, Sendable {
             start = end
         }
         return out
-    }
-
-    /// `σ((r(x_c) − r(x_r))/τ)` for each pair.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func probabilities(chosen: Tensor<Scalar>, rejected: Tensor<Scalar>) -> [Scalar] {
-        let rc = rewards(chosen), rr = rewards(rejected)
-        let inverseTau = Scalar(1 / objective.temperature)
-        return zip(rc, rr).map { Scalar.sigmoid(($0 - $1) * inverseTau) }
     }
 
     /// The objective and its gradient for every tensor of ``parameters``, by one stacked forward and

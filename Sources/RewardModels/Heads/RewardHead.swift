@@ -3,7 +3,7 @@ import NumericCore
 
 /// A Bradley–Terry reward head of either family, for programs that pick the family at run time
 /// (the `rewardkit` tool) and for model files, which store either.
-public enum RewardHead<Scalar: BLASScalar>: PairwiseTrainable, Sendable {
+public enum RewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRewardModel, Sendable {
     /// `r(x) = w·x`.
     case linear(LinearRewardHead<Scalar>)
     /// `r(x) = MLP(x)`.
@@ -64,14 +64,6 @@ public enum RewardHead<Scalar: BLASScalar>: PairwiseTrainable, Sendable {
         switch self {
         case .linear(let head): return head.rewards(features)
         case .mlp(let head): return head.rewards(features)
-        }
-    }
-
-    /// `σ((r(x_c) − r(x_r))/τ)` for each pair.
-    public func probabilities(chosen: Tensor<Scalar>, rejected: Tensor<Scalar>) -> [Scalar] {
-        switch self {
-        case .linear(let head): return head.probabilities(chosen: chosen, rejected: rejected)
-        case .mlp(let head): return head.probabilities(chosen: chosen, rejected: rejected)
         }
     }
 

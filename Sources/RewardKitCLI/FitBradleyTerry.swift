@@ -89,7 +89,7 @@ struct FitBradleyTerry: ParsableCommand {
         } catch {
             throw fail(error.description)
         }
-        let loadSeconds = secondsOf(clock.now - loadStart)
+        let loadSeconds = (clock.now - loadStart).inSeconds
 
         let tieModel: BradleyTerry.TieModel = switch ties {
         case .none: .halfWins
@@ -124,7 +124,7 @@ struct FitBradleyTerry: ParsableCommand {
         } catch {
             throw fail(error.description)
         }
-        intervalSeconds = secondsOf(clock.now - intervalStart)
+        intervalSeconds = (clock.now - intervalStart).inSeconds
         let board = Leaderboard(model: fitted, comparisons: data, intervals: strengthIntervals, topCount: top)
 
         if let output {
@@ -208,10 +208,4 @@ struct FitBradleyTerry: ParsableCommand {
         }
         return text
     }
-}
-
-/// A duration in seconds.
-private func secondsOf(_ duration: Duration) -> Double {
-    let parts = duration.components
-    return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
 }

@@ -114,7 +114,7 @@ struct MixtureFit: ParsableCommand {
             trace = fitReport.epochs.map(\.trainLoss)
         }
         let elapsed = clock.now - start
-        let fitSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let fitSeconds = elapsed.inSeconds
 
         // The single Bradley–Terry baseline on the same pairs.
         let baseline: [Double]

@@ -176,7 +176,7 @@ func trainLinearFullBatch<S: BLASScalar>(
     let clock = ContinuousClock()
     let began = clock.now
     let fit = try LinearRewardHead<S>.fit(FeaturePairsView(train), solver: solver, objective: objective)
-    let seconds = (clock.now - began).seconds
+    let seconds = (clock.now - began).inSeconds
     return TrainedHead(
         head: .linear(fit.head), seconds: seconds,
         pairsPerSecond: Double(train.count * fit.functionEvaluations) / max(seconds, 1e-9), fitReport: nil,
@@ -230,10 +230,6 @@ func evaluate<S: BLASScalar>(_ head: RewardHead<S>, on pairs: FeaturePairs<S>, g
     var evaluation = PreferenceEvaluation(scores: scores, grouping: grouping ?? nil)
     evaluation.rewards = RewardStatistics(chosen: rc, rejected: rr)
     return evaluation
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
 /// Training progress on stderr: a redrawn bar when stderr is a terminal, plain lines (one per epoch,

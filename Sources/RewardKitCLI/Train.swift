@@ -275,7 +275,7 @@ enum TrainingRegistry {
                                                     initialization: .kMeansPlusPlus(), restarts: 3, seed: context.seed)
         let model = try estimator.fit(convertingFrom: context.fit)
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.inSeconds
         let probabilities = model.preferenceProbabilities(chosen: try context.test.chosen.converted(),
                                                           rejected: try context.test.rejected.converted(), users: context.test.userIDs!)
         return TrainingOutcome(

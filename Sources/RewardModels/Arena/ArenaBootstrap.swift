@@ -231,7 +231,7 @@ public struct ArenaBootstrap: Sendable {
         }
         thetaOut.deallocate(); gammaOut.deallocate(); etaOut.deallocate(); marks.deallocate()
         return Result(level: level, replicates: replicates, failedReplicates: failed, strengths: strengths,
-                      coefficients: coefficients, logTieParameter: tie, seconds: (clock.now - start).arenaSeconds)
+                      coefficients: coefficients, logTieParameter: tie, seconds: (clock.now - start).inSeconds)
     }
 }
 

@@ -86,7 +86,7 @@ public struct ArenaRating: Sendable {
         let outcome = try solve(data, start: nil, tolerance: configuration.gradientTolerance,
                                 parallel: configuration.parallel, covariance: true)
         var report = outcome.report
-        report.seconds = (clock.now - start).arenaSeconds
+        report.seconds = (clock.now - start).inSeconds
         let totals = data.itemTotals()
         return ArenaRatingModel(items: set.items, parameters: outcome.x, covariateNames: battles.covariateNames,
                                 covariateScales: battles.covariateScales, normalization: battles.normalization,
@@ -285,12 +285,5 @@ extension ContestData {
     var aggregated: AggregatedComparisons {
         AggregatedComparisons(itemCount: itemCount, first: first, second: second, firstWins: firstWins,
                               secondWins: secondWins, ties: ties)
-    }
-}
-
-extension Duration {
-    var arenaSeconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
     }
 }

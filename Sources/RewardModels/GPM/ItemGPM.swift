@@ -96,7 +96,7 @@ public struct ItemGPM: Sendable {
         let (v, eigenvalues) = objective.embeddingsAndEigenvalues(results[best].parameters)
         let (loss, accuracy) = objective.lossAndAccuracy(results[best].parameters)
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.inSeconds
         let report = ItemGPMModel.FitReport(starts: results, bestStart: best, trainingLoss: loss,
                                             trainingAccuracy: accuracy, seconds: seconds)
         return ItemGPMModel(items: set.items, configuration: configuration, embeddings: v, eigenvalues: eigenvalues,

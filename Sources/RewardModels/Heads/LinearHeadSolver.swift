@@ -123,7 +123,7 @@ extension LinearRewardHead {
                              maximumIterations: maxIterations)
         }
         let elapsed = clock.now - began
-        fit.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        fit.seconds = elapsed.inSeconds
         return fit
     }
 

@@ -142,7 +142,7 @@ public struct BradleyTerry: Sendable {
         let data = AggregatedComparisons(comparisons, ties: configuration.tieHandling)
         if data.pairCount == 0 { throw .emptyData }
         var (solution, report) = try fit(aggregated: data, items: comparisons.items, initial: nil)
-        report.seconds = (clock.now - start).seconds
+        report.seconds = (clock.now - start).inSeconds
         return BradleyTerryModel(items: comparisons.items, parameters: solution, configuration: configuration,
                                  report: report, data: data, comparisonCount: comparisons.count)
     }
@@ -239,13 +239,5 @@ public struct BradleyTerry: Sendable {
         case .truncatedNewton: return try newton(objective, x, settings, direction: .conjugateGradient)
         default: return try newton(objective, x, settings, direction: .cholesky)
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
     }
 }

@@ -203,7 +203,7 @@ public enum RegretExperiment {
             mdpCount: configuration.mdpCount, preferenceCounts: configuration.preferenceCounts,
             libraryRewardCount: configuration.libraryRewardCount,
             softMaximumTemperature: configuration.softMaximumTemperature, results: results, mdps: records,
-            wallSeconds: seconds(clock.now - started),
+            wallSeconds: (clock.now - started).inSeconds,
             setupSeconds: records.reduce(0) { $0 + $1.setupSeconds },
             fitSeconds: results.reduce(0) { $0 + $1.fitSeconds })
     }
@@ -224,7 +224,7 @@ public enum RegretExperiment {
         let data = try mdp.samplePreferences(
             count: c.preferenceCounts.max()!, segmentLength: c.segmentLength, model: c.labels, noise: c.noise,
             trueWeights: world.trueWeights, optimal: evaluator.optimal, using: &dataRNG)
-        let setup = seconds(clock.now - t0)
+        let setup = (clock.now - t0).inSeconds
         var runs = [RegretExperimentMDPRecord.Run]()
         for n in c.preferenceCounts {
             let subset = data.prefix(n)
@@ -239,7 +239,7 @@ public enum RegretExperiment {
                     fit = RegretObjective(mdp: mdp, data: subset, library: library, temperature: c.softMaximumTemperature,
                                           l2Penalty: c.l2Penalty).fit(options: c.fitOptions, using: &fitRNG)
                 }
-                let fitTime = seconds(clock.now - t1)
+                let fitTime = (clock.now - t1).inSeconds
                 let score = try evaluator.scaledReturn(learnedWeights: fit.weights)
                 runs.append(.init(preferences: n, learner: learner.rawValue, scaledReturn: score, fitSeconds: fitTime,
                                   loss: fit.loss, weights: fit.weights.scalars))
@@ -249,10 +249,6 @@ public enum RegretExperiment {
             index: index, height: world.height, width: world.width, states: mdp.stateCount,
             librarySize: library.count, trueWeights: world.trueWeights.scalars, tieFraction: data.tieFraction,
             setupSeconds: setup, runs: runs)
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     static func format(_ x: Double) -> String {

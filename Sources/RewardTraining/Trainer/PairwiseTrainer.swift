@@ -131,7 +131,7 @@ public struct PairwiseTrainer: Sendable {
         let began = clock.now
         func elapsed() -> Double {
             let d = clock.now - began
-            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            return d.inSeconds
         }
         observer?.trainingWillStart(epochs: config.epochs, stepsPerEpoch: stepsPerEpoch, pairs: n)
 

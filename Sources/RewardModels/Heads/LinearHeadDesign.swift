@@ -44,29 +44,36 @@ public struct LinearHeadDesign<Scalar: BLASScalar>: Sendable {
         self.weights = weights
     }
 
-    /// Rows per block of the fused pass: both products of a block run while it is in cache.
+    /// Rows per block of the Hessian's scaled copies.
     static var blockRows: Int { 2048 }
-
-    /// From this many pairs on, an objective without centering is evaluated by ``rowPassValue``.
-    static var rowPassThreshold: Int { 8192 }
+    /// From this many pairs on, ``value(at:objective:gradient:)`` splits the rows over two workers.
+    static var parallelThreshold: Int { 8192 }
     /// Rows whose gradient terms accumulate in `Scalar` before they are added into Double.
     static var flushRows: Int { 128 }
 
-    /// The objective without centering, row by row on two workers: for each row `uᵢ = dᵢ·w` (eight
-    /// lanes), its loss and coefficient `aᵢ` in Double, then `g += aᵢ·dᵢ` while the row is still in
-    /// L1. The design is read once per evaluation, by both cores; per-row transcendentals run in
-    /// parallel too. (The block path reads each block twice through `gemv`, the second time from
-    /// cache, with the per-row work on one thread: about 31 ms per evaluation on W2's 100k × 768
-    /// float32 design against about 17 ms here.) Gradient terms accumulate in `Scalar` for
-    /// ``flushRows`` rows, then in Double; the loss accumulates in Double.
+    /// `L(w)` of `objective` and, when `gradient` is given, `∇L(w)` — in Double, from one pass over
+    /// the data, row by row (two workers from ``parallelThreshold`` pairs on): for each row
+    /// `uᵢ = dᵢ·w` (and `vᵢ = sᵢ·w`) in eight lanes, the loss and coefficients in Double, then
+    /// `g += aᵢ·dᵢ (+ eᵢ·sᵢ)` while the row is still in L1. The design is read once per evaluation,
+    /// by both cores, and the per-row transcendentals run in parallel too (on W2's 100k × 768 float32
+    /// design about 23 ms per evaluation, against 31 ms for blocks of two `gemv`s with the per-row
+    /// work on one thread). Gradient terms accumulate in `Scalar` for ``flushRows`` rows, then in
+    /// Double; the loss accumulates in Double.
+    ///
+    /// With `zᵢ = (uᵢ − mᵢ)/τ`: `L = (1/n)Σ ωᵢ[softplus(−zᵢ) + c·vᵢ²] + (λ/2)‖w‖²` and
+    /// `∇L = (1/n)Σ ωᵢ[−σ(−zᵢ)/τ·dᵢ + 2c·vᵢ·sᵢ] + λ·w`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func rowPassValue(at w: [Double], objective: BradleyTerryObjective, gradient: inout [Double]?) -> Double {
+    public func value(at w: [Double], objective: BradleyTerryObjective, gradient: inout [Double]?) -> Double {
         let n = count, d = dimension
-        let workers = Swift.max(1, Swift.min(2, ProcessInfo.processInfo.activeProcessorCount))
+        precondition(w.count == d, "LinearHeadDesign.value: \(w.count) weights for dimension \(d)")
+        precondition(objective.centeringCoefficient == 0 || sums != nil,
+                     "LinearHeadDesign: a centered objective needs the design built with includesSums: true")
+        let workers = n >= Self.parallelThreshold ? Swift.max(1, Swift.min(2, ProcessInfo.processInfo.activeProcessorCount)) : 1
         let wantsGradient = gradient != nil
         let ws = w.map { Scalar($0) }
         let inverseTau = 1 / objective.temperature
+        let c = objective.centeringCoefficient
         let scale = 1 / Double(n)
         let totals = UnsafeMutableBufferPointer<Double>.allocate(capacity: workers)
         let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: workers * d)
@@ -75,37 +82,50 @@ public struct LinearHeadDesign<Scalar: BLASScalar>: Sendable {
         _ = partials.initialize(from: repeatElement(0, count: workers * d))
         let margins = self.margins, weights = self.weights
         let flush = Self.flushRows
+        let centeredSums = c > 0 ? sums : nil
         differences.scalars.withUnsafeBufferPointer { x in
-            ws.withUnsafeBufferPointer { wp in
-                let xs = UnsafeSendablePointer(x.baseAddress!), wsp = UnsafeSendablePointer(wp.baseAddress!)
-                let totalsp = UnsafeSendableMutablePointer(totals.baseAddress!), partialsp = UnsafeSendableMutablePointer(partials.baseAddress!)
-                let work: @Sendable (Int) -> Void = { worker in
-                    let start = worker * n / workers, end = (worker + 1) * n / workers
-                    let g = partialsp.pointer + worker * d
-                    let accumulator = UnsafeMutablePointer<Scalar>.allocate(capacity: d)
-                    defer { accumulator.deallocate() }
-                    accumulator.initialize(repeating: 0, count: d)
-                    var total = 0.0
-                    var pending = 0
-                    for i in start..<end {
-                        let row = xs.pointer + i * d
-                        let u = rowDot(row, wsp.pointer, d)
-                        let m = margins.map { Double($0[i]) } ?? 0
-                        let omega = weights.map { Double($0[i]) } ?? 1
-                        let z = (Double(u) - m) * inverseTau
-                        total += omega * Double.softplus(-z)
-                        guard wantsGradient else { continue }
-                        rowAXPY(Scalar(-omega * scale * Double.sigmoid(-z) * inverseTau), row, accumulator, d)
-                        pending += 1
-                        if pending == flush || i == end - 1 {
-                            for j in 0..<d { g[j] += Double(accumulator[j]) }
-                            accumulator.update(repeating: 0, count: d)
-                            pending = 0
+            (centeredSums?.scalars ?? []).withUnsafeBufferPointer { sumsBuffer in
+                ws.withUnsafeBufferPointer { wp in
+                    let xs = UnsafeSendablePointer(x.baseAddress!), wsp = UnsafeSendablePointer(wp.baseAddress!)
+                    let ss = centeredSums == nil ? nil : sumsBuffer.baseAddress.map { UnsafeSendablePointer($0) }
+                    let totalsp = UnsafeSendableMutablePointer(totals.baseAddress!), partialsp = UnsafeSendableMutablePointer(partials.baseAddress!)
+                    let work: @Sendable (Int) -> Void = { worker in
+                        let start = worker * n / workers, end = (worker + 1) * n / workers
+                        let g = partialsp.pointer + worker * d
+                        let accumulator = UnsafeMutablePointer<Scalar>.allocate(capacity: d)
+                        defer { accumulator.deallocate() }
+                        accumulator.initialize(repeating: 0, count: d)
+                        var total = 0.0
+                        var pending = 0
+                        for i in start..<end {
+                            let row = xs.pointer + i * d
+                            let u = rowDot(row, wsp.pointer, d)
+                            let m = margins.map { Double($0[i]) } ?? 0
+                            let omega = weights.map { Double($0[i]) } ?? 1
+                            let z = (Double(u) - m) * inverseTau
+                            var loss = Double.softplus(-z)
+                            var sumRow: UnsafePointer<Scalar>? = nil
+                            var v = 0.0
+                            if let ss {
+                                sumRow = ss.pointer + i * d
+                                v = Double(rowDot(sumRow!, wsp.pointer, d))
+                                loss += c * v * v
+                            }
+                            total += omega * loss
+                            guard wantsGradient else { continue }
+                            rowAXPY(Scalar(-omega * scale * Double.sigmoid(-z) * inverseTau), row, accumulator, d)
+                            if let sumRow { rowAXPY(Scalar(omega * scale * 2 * c * v), sumRow, accumulator, d) }
+                            pending += 1
+                            if pending == flush || i == end - 1 {
+                                for j in 0..<d { g[j] += Double(accumulator[j]) }
+                                accumulator.update(repeating: 0, count: d)
+                                pending = 0
+                            }
                         }
+                        totalsp.pointer[worker] = total
                     }
-                    totalsp.pointer[worker] = total
+                    if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
                 }
-                if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
             }
         }
         var value = totals.reduce(0, +) * scale
@@ -119,79 +139,6 @@ public struct LinearHeadDesign<Scalar: BLASScalar>: Sendable {
             for j in 0..<d { g[j] += lambda * w[j] }
             gradient = g
         }
-        return value
-    }
-
-    /// `L(w)` of `objective` and, when `gradient` is given, `∇L(w)` — in Double, from one pass over
-    /// the data in blocks of rows: `u = D_b·w` (and `v = S_b·w`), the per-pair coefficients, then
-    /// `D_bᵀ·a` (and `S_bᵀ·e`) while the block is still in cache.
-    ///
-    /// With `zᵢ = (uᵢ − mᵢ)/τ`: `L = (1/n)Σ ωᵢ[softplus(−zᵢ) + c·vᵢ²] + (λ/2)‖w‖²` and
-    /// `∇L = (1/n)Σ ωᵢ[−σ(−zᵢ)/τ·dᵢ + 2c·vᵢ·sᵢ] + λ·w`.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func value(at w: [Double], objective: BradleyTerryObjective, gradient: inout [Double]?) -> Double {
-        let n = count, d = dimension
-        precondition(w.count == d, "LinearHeadDesign.value: \(w.count) weights for dimension \(d)")
-        precondition(objective.centeringCoefficient == 0 || sums != nil,
-                     "LinearHeadDesign: a centered objective needs the design built with includesSums: true")
-        if objective.centeringCoefficient == 0 && n >= Self.rowPassThreshold {
-            return rowPassValue(at: w, objective: objective, gradient: &gradient)
-        }
-        let centering = objective.centeringCoefficient > 0
-        let ws = Tensor<Scalar>(shape: [d], scalars: w.map { Scalar($0) })
-        let inverseTau = 1 / objective.temperature
-        let c = objective.centeringCoefficient
-        let scale = 1 / Double(n)
-        var total = 0.0
-        var g = [Double](repeating: 0, count: d)
-        let block = Self.blockRows
-        var u = [Scalar](repeating: 0, count: block)
-        var v = [Scalar](repeating: 0, count: centering ? block : 0)
-        var a = [Scalar](repeating: 0, count: block)
-        var e = [Scalar](repeating: 0, count: centering ? block : 0)
-        var partial = [Scalar](repeating: 0, count: d)
-        let wantsGradient = gradient != nil
-        var start = 0
-        while start < n {
-            let rows = Swift.min(block, n - start)
-            blockProduct(differences, start: start, rows: rows, vector: ws, into: &u)
-            if centering { blockProduct(sums!, start: start, rows: rows, vector: ws, into: &v) }
-            for k in 0..<rows {
-                let i = start + k
-                let m = margins.map { Double($0[i]) } ?? 0
-                let omega = weights.map { Double($0[i]) } ?? 1
-                let z = (Double(u[k]) - m) * inverseTau
-                var loss = Double.softplus(-z)
-                if centering {
-                    let vk = Double(v[k])
-                    loss += c * vk * vk
-                    e[k] = Scalar(omega * scale * 2 * c * vk)
-                }
-                total += omega * loss
-                a[k] = Scalar(-omega * scale * Double.sigmoid(-z) * inverseTau)
-            }
-            if wantsGradient {
-                blockTransposedProduct(differences, start: start, rows: rows, coefficients: a, into: &partial)
-                for j in 0..<d { g[j] += Double(partial[j]) }
-                if centering {
-                    blockTransposedProduct(sums!, start: start, rows: rows, coefficients: e, into: &partial)
-                    for j in 0..<d { g[j] += Double(partial[j]) }
-                }
-            }
-            start += rows
-        }
-        var value = total * scale
-        let lambda = objective.l2Penalty
-        if lambda > 0 {
-            var squares = 0.0
-            for j in 0..<d {
-                squares += w[j] * w[j]
-                g[j] += lambda * w[j]
-            }
-            value += 0.5 * lambda * squares
-        }
-        if wantsGradient { gradient = g }
         return value
     }
 
@@ -266,19 +213,6 @@ private func blockProduct<S: BLASScalar>(_ x: Tensor<S>, start: Int, rows: Int, 
             out.withUnsafeMutableBufferPointer { o in
                 S.gemv(transpose: false, m: rows, n: d, alpha: 1, a: xp.baseAddress! + start * d, lda: d,
                        x: vp.baseAddress!, incx: 1, beta: 0, y: o.baseAddress!, incy: 1)
-            }
-        }
-    }
-}
-
-/// `out = X[start..<start+rows]ᵀ·a[0..<rows]` (one transposed `gemv` on the block).
-private func blockTransposedProduct<S: BLASScalar>(_ x: Tensor<S>, start: Int, rows: Int, coefficients a: [S], into out: inout [S]) {
-    let d = x.columnCount
-    x.scalars.withUnsafeBufferPointer { xp in
-        a.withUnsafeBufferPointer { ap in
-            out.withUnsafeMutableBufferPointer { o in
-                S.gemv(transpose: true, m: rows, n: d, alpha: 1, a: xp.baseAddress! + start * d, lda: d,
-                       x: ap.baseAddress!, incx: 1, beta: 0, y: o.baseAddress!, incy: 1)
             }
         }
     }

@@ -52,7 +52,7 @@ struct Train: ParsableCommand {
         fflush(nil)   // the header before the observers' stderr lines
         var outcomes = [TrainingOutcome]()
         for family in families {
-            if family.requiresUsers && (context.fit.userIDs == nil || context.test.userIDs == nil) {
+            if family.requiresUsers && !context.hasUsers {
                 print("skipping \(family.name): it needs users.csv and test_users.csv in \(folder.path)")
                 continue
             }
@@ -109,6 +109,9 @@ struct TrainingContext {
                                oracleTestAccuracy: oracle, dataFolder: folder)
     }
 
+    /// Whether every training and test pair has a user (users.csv and test_users.csv were present).
+    var hasUsers: Bool { fit.userIDs != nil && test.userIDs != nil }
+
     func grouping(_ pairs: FeaturePairs<Float>) -> PairGrouping? {
         (try? PairGrouping(pairs: pairs, groups: groups)) ?? nil
     }
@@ -152,7 +155,8 @@ enum DefaultData {
         for (u, name) in data.train.users.names.enumerated() { groupsCSV += "\(name),\(groupNames[groupOfUser[Int(name) ?? u]])\n" }
         try AtomicFileWriter.write(groupsCSV, to: folder.appendingPathComponent("groups.csv"))
         // Oracle accuracy overall and by group on the test pairs.
-        let logits = data.truth.logits(try data.test.chosen.converted(), try data.test.rejected.converted(), users: data.test.userIDs)
+        let test = try data.test.converted(to: Double.self)
+        let logits = data.truth.logits(test.chosen, test.rejected, users: data.test.userIDs)
         var byGroup = [String: (Int, Int)]()
         for (i, s) in logits.enumerated() {
             let g = groupNames[groupOfUser[data.test.userIDs![i]]]
@@ -175,11 +179,6 @@ enum DefaultData {
         return "wrote \(folder.path): \(trainCount) + \(testCount) pairs × \(dimension), oracle test accuracy "
             + String(format: "%.4f", data.oracleTestAccuracy)
     }
-}
-
-extension Tensor where Scalar == Float {
-    /// The same values in Double.
-    func converted() throws -> Tensor<Double> { Tensor<Double>(shape: shape, scalars: scalars.map { Double($0) }) }
 }
 
 // MARK: The registry
@@ -260,9 +259,10 @@ enum TrainingRegistry {
         // New families: add a TrainingFamily here.
     ] }
 
-    /// The mixture families need every pair's user; without users.csv they are skipped with this error.
+    /// The mixture families need every pair's user; `train` skips them when ``TrainingContext/hasUsers``
+    /// is false, and a direct call fails with this error.
     static func requireUsers(_ context: TrainingContext, _ name: String) throws {
-        guard context.fit.userIDs != nil, context.test.userIDs != nil else {
+        guard context.hasUsers else {
             throw CLIError("\(name) needs users.csv and test_users.csv in \(context.dataFolder.path) (or leave it out with --only)")
         }
     }
@@ -276,8 +276,8 @@ enum TrainingRegistry {
         let model = try estimator.fit(convertingFrom: context.fit)
         let elapsed = clock.now - start
         let seconds = elapsed.inSeconds
-        let probabilities = model.preferenceProbabilities(chosen: try context.test.chosen.converted(),
-                                                          rejected: try context.test.rejected.converted(), users: context.test.userIDs!)
+        let test = try context.test.converted(to: Double.self)
+        let probabilities = model.preferenceProbabilities(chosen: test.chosen, rejected: test.rejected, users: context.test.userIDs!)
         return TrainingOutcome(
             name: "maxmin-em", summary: "MaxMin EM, K = 2", fitSeconds: seconds, testScores: nil, testProbabilities: probabilities,
             testRewards: nil, fitReport: nil,

@@ -61,7 +61,7 @@ public struct ContestObjective<Likelihood: PairLikelihood>: Sendable {
         let partial = SharedBuffer(count: workers * (dim + 2))
         curvature.withUnsafeMutableBufferPointer { hp in
             cross.withUnsafeMutableBufferPointer { cp in
-                let h = ArenaPointer(hp.baseAddress), e = ArenaPointer(cp.baseAddress)
+                let h = UnsafeSendable(hp), e = UnsafeSendable(cp)
                 let work: @Sendable (Int) -> Void = { w in
                     let out = partial.pointer + w * (dim + 2)
                     let range = (rows * w / workers)..<(rows * (w + 1) / workers)
@@ -83,10 +83,10 @@ public struct ContestObjective<Likelihood: PairLikelihood>: Sendable {
                             out[i] += terms.dD
                             out[j] -= terms.dD
                             for a in 0..<k { out[n + a] += terms.dD * cv[u * k + a] }
-                            h.pointer![u] = terms.dDD
+                            h.buffer[u] = terms.dDD
                             if hasTie {
                                 out[n + k] += terms.dEta
-                                e.pointer![u] = terms.dDEta
+                                e.buffer[u] = terms.dDEta
                                 hEta += terms.dEtaEta
                             }
                         }
@@ -187,10 +187,4 @@ public struct ContestObjective<Likelihood: PairLikelihood>: Sendable {
         }
         return zero
     }
-}
-
-/// A mutable pointer handed to parallel workers that write disjoint elements.
-struct ArenaPointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Double>?
-    init(_ pointer: UnsafeMutablePointer<Double>?) { self.pointer = pointer }
 }

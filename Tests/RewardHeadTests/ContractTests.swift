@@ -13,8 +13,7 @@ struct ContractTests {
     static func embedding(_ name: String) -> String { embeddings.appendingPathComponent(name).path }
 
     func withFolder(_ body: (URL) throws -> Void) throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rk-contract-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try body(folder)
     }

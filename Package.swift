@@ -3,14 +3,21 @@ import PackageDescription
 
 // RewardKit: preference and reward models learned from pairwise comparisons.
 //
-// Layers (dependencies point down):
+// Layers (dependencies point down; Docs/Architecture.md has one paragraph per module):
 //   Examples/*, rewardkit (RewardKitCLI)        user-facing programs
-//   RewardTraining                              trainer loop, metrics, reports
-//   RewardModels                                Bradley–Terry, Thurstone, GPM, mixtures, regret
-//   PreferenceData                              comparison sets, loaders, synthetic generators
-//   Optimizers, Layers                          SGD/Adam/L-BFGS; layers with explicit gradients
+//   RewardKit                                   umbrella: `import RewardKit` brings in every module
+//   Reports                                     every SVG chart
+//   ItemModels · FeatureModels · RegretModels · ValueTools
+//                                               the model families
+//   Training                                    minibatch trainer, metrics
+//   PreferenceData                              comparison sets, feature pairs, batches, generators
+//   FileFormats                                 CSV, JSON, .npy, model files, safetensors, atomic writes
+//   Layers · Optimizers                         layers with explicit gradients; SGD/Adam/L-BFGS/Newton
 //   NumericCore                                 Tensor, BLAS/LAPACK, stable functions, RNG
+//   RewardKitInternals                          hidden: parallel workers, statistics, text tables
 //   COpenBLAS                                   cblas.h + lapacke.h
+
+let internals: Target.Dependency = "RewardKitInternals"
 
 let package = Package(
     name: "RewardKit",
@@ -30,28 +37,46 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
         ),
+        .target(name: "RewardKitInternals", dependencies: ["NumericCore", .product(name: "RealModule", package: "swift-numerics")]),
         .target(
             name: "NumericCore",
             dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")]
         ),
-        .target(name: "Layers", dependencies: ["NumericCore"]),
-        .target(name: "Optimizers", dependencies: ["NumericCore"]),
-        .target(name: "PreferenceData", dependencies: ["NumericCore"]),
+        .target(name: "Layers", dependencies: ["NumericCore", internals]),
+        .target(name: "Optimizers", dependencies: ["NumericCore", internals]),
+        .target(name: "FileFormats", dependencies: ["NumericCore", internals]),
+        .target(name: "PreferenceData", dependencies: ["NumericCore", "FileFormats", internals]),
         .target(
-            name: "RewardModels",
-            dependencies: ["NumericCore", "Layers", "Optimizers", "PreferenceData"]
+            name: "Training",
+            dependencies: ["NumericCore", "Layers", "Optimizers", "FileFormats", "PreferenceData", internals]
         ),
         .target(
-            name: "RewardTraining",
-            dependencies: ["NumericCore", "Layers", "Optimizers", "PreferenceData", "RewardModels"]
+            name: "ItemModels",
+            dependencies: ["NumericCore", "Optimizers", "FileFormats", "PreferenceData", "Training", internals]
+        ),
+        .target(
+            name: "FeatureModels",
+            dependencies: ["NumericCore", "Layers", "Optimizers", "FileFormats", "PreferenceData", "Training", "ItemModels", internals]
+        ),
+        .target(name: "RegretModels", dependencies: ["NumericCore", "Optimizers", "FileFormats", internals]),
+        .target(
+            name: "ValueTools",
+            dependencies: ["NumericCore", "Optimizers", "FileFormats", "PreferenceData", "ItemModels", internals]
+        ),
+        .target(
+            name: "Reports",
+            dependencies: ["NumericCore", "FileFormats", "PreferenceData", "Training", "ItemModels", internals]
         ),
         .target(
             name: "RewardKit",
-            dependencies: ["NumericCore", "Layers", "Optimizers", "PreferenceData", "RewardModels", "RewardTraining"]
+            dependencies: [
+                "NumericCore", "Layers", "Optimizers", "FileFormats", "PreferenceData", "Training", "ItemModels",
+                "FeatureModels", "RegretModels", "ValueTools", "Reports",
+            ]
         ),
         .executableTarget(
             name: "RewardKitCLI",
-            dependencies: ["RewardKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RewardKit", internals, .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Examples (each is a runnable program; the tests run them as processes).
@@ -74,19 +99,24 @@ let package = Package(
         .executableTarget(name: "arena-bench", dependencies: ["RewardKit"], path: "Benchmarks/arena-bench", exclude: ["run.sh", "peer_arena.py"]),
         // benchmarks: add new benchmark targets above this line
 
-        // Tests
-        .target(name: "TestSupport", dependencies: ["NumericCore"], path: "Tests/TestSupport"),
+        // Tests: one target per module, named after it.
+        .target(name: "TestSupport", dependencies: ["NumericCore", "FileFormats"], path: "Tests/TestSupport"),
+        .testTarget(name: "RewardKitInternalsTests", dependencies: [internals, "NumericCore", "TestSupport"]),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Layers", "TestSupport"]),
-        .testTarget(name: "FeatureDataTests", dependencies: ["PreferenceData", "RewardTraining", "RewardModels", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "RewardHeadTests", dependencies: ["RewardModels", "RewardTraining", "PreferenceData", "Layers", "Optimizers", "TestSupport"]),
-        .testTarget(name: "GPMTests", dependencies: ["RewardModels", "RewardTraining", "PreferenceData", "Layers", "Optimizers", "TestSupport"]),
-        .testTarget(name: "ItemModelsTests", dependencies: ["RewardModels", "PreferenceData", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "RegretTests", dependencies: ["RewardModels", "TestSupport"]),
-        .testTarget(name: "ValueToolsTests", dependencies: ["RewardModels", "PreferenceData", "TestSupport"]),
-        .testTarget(name: "MixtureTests", dependencies: ["RewardModels", "RewardTraining", "PreferenceData", "Layers", "Optimizers", "TestSupport"]),
-        .testTarget(name: "ArenaTests", dependencies: ["RewardModels", "PreferenceData", "TestSupport"]),
+        .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PreferenceDataTests", dependencies: ["PreferenceData", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "FeatureModels", "PreferenceData", "TestSupport"]),
+        .testTarget(name: "ItemModelsTests", dependencies: ["ItemModels", "Reports", "PreferenceData", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "FeatureModelsTests",
+            dependencies: ["FeatureModels", "ItemModels", "Training", "PreferenceData", "Layers", "Optimizers", "TestSupport"]
+        ),
+        .testTarget(name: "RegretModelsTests", dependencies: ["RegretModels", "TestSupport"]),
+        .testTarget(name: "ValueToolsTests", dependencies: ["ValueTools", "ItemModels", "PreferenceData", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Training", "ItemModels", "PreferenceData", "TestSupport"]),
+        .testTarget(name: "RewardKitCLITests", dependencies: ["RewardKit", "TestSupport"]),
         // tests: add new test targets above this line
     ]
 )

@@ -1,5 +1,5 @@
-import RealModule
 import COpenBLAS
+import RealModule
 
 extension Double: BLASScalar {
     @inlinable

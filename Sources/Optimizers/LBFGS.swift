@@ -1,4 +1,5 @@
 import NumericCore
+import RewardKitInternals
 
 /// Limited-memory BFGS (Nocedal 1980; Liu & Nocedal 1989) on a flat parameter vector, with a line
 /// search that satisfies the strong Wolfe conditions (``StrongWolfeLineSearch``).
@@ -271,16 +272,6 @@ func norm2<Scalar: BLASScalar>(_ a: [Scalar]) -> Scalar {
     return a.withUnsafeBufferPointer { Scalar.nrm2(count: a.count, x: $0.baseAddress!, incx: 1) }
 }
 
-@_specialize(where Scalar == Float)
-@_specialize(where Scalar == Double)
-func maxAbs<Scalar: BLASScalar>(_ a: [Scalar]) -> Scalar {
-    var worst: Scalar = 0
-    for v in a {
-        let m = abs(v)
-        if m > worst || m.isNaN { worst = m }
-    }
-    return worst
-}
 
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)

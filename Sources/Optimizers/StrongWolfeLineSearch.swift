@@ -1,4 +1,5 @@
 import NumericCore
+import RewardKitInternals
 
 /// A line search for `φ(t) = f(x + t·d)` that returns a step satisfying the strong Wolfe conditions
 ///

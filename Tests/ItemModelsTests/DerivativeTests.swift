@@ -1,9 +1,9 @@
 import Foundation
-import NumericCore
-import PreferenceData
-import Testing
 import TestSupport
-@testable import RewardModels
+import Testing
+@testable import ItemModels
+@testable import NumericCore
+@testable import PreferenceData
 
 /// Finite-difference checks of the gradient, the dense Hessian and Hessian-vector products of
 /// every item likelihood, at moderate and saturating parameter scales.

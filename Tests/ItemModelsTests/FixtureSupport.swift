@@ -1,6 +1,6 @@
 import Foundation
-import PreferenceData
-@testable import RewardModels
+@testable import ItemModels
+@testable import PreferenceData
 
 /// A reference optimum written by Scripts/make_bt_fixtures.py (choix / scipy).
 struct Fixture: Decodable {

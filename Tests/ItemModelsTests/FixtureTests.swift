@@ -1,8 +1,8 @@
 import Foundation
-import PreferenceData
-import Testing
 import TestSupport
-@testable import RewardModels
+import Testing
+@testable import ItemModels
+@testable import PreferenceData
 
 /// Every fixture from Scripts/make_bt_fixtures.py (choix / scipy references), through every applicable solver.
 @Suite("Item models match the choix / scipy fixtures")

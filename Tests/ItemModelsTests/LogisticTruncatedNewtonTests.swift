@@ -1,9 +1,9 @@
 import Foundation
-import NumericCore
-import PreferenceData
-import Testing
 import TestSupport
-@testable import RewardModels
+import Testing
+@testable import ItemModels
+@testable import NumericCore
+@testable import PreferenceData
 
 /// The specialized truncated Newton for Bradley–Terry without a tie parameter
 /// (`logisticTruncatedNewton`) against the dense Newton–Cholesky optimum, and the aggregation it reads.

@@ -1,8 +1,8 @@
 import Foundation
-import PreferenceData
-import Testing
 import TestSupport
-@testable import RewardModels
+import Testing
+@testable import ItemModels
+@testable import PreferenceData
 
 /// Fits of the public data sets in ../shared/data against the fixtures the script computed from
 /// the same files. Skipped when the folder is absent (a user's clone does not have it).

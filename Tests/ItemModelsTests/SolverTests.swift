@@ -1,9 +1,9 @@
 import Foundation
-import NumericCore
-import PreferenceData
-import Testing
 import TestSupport
-@testable import RewardModels
+import Testing
+@testable import ItemModels
+@testable import NumericCore
+@testable import PreferenceData
 
 @Suite("Item-model solvers")
 struct SolverTests {

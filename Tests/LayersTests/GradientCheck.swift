@@ -1,6 +1,6 @@
+import TestSupport
 import Layers
 import NumericCore
-import TestSupport
 
 /// Finite-difference checks of a layer's backward pass under the loss `L = Σ R ⊙ layer(X)` for a
 /// fixed random "upstream gradient" `R`, so `∂L/∂y = R`.

@@ -1,7 +1,7 @@
+import TestSupport
+import Testing
 import Layers
 import NumericCore
-import Testing
-import TestSupport
 
 @Suite("Layer forward passes, initializers and parameter vectors")
 struct LayerForwardTests {

@@ -1,7 +1,7 @@
+import TestSupport
+import Testing
 import Layers
 import NumericCore
-import Testing
-import TestSupport
 
 @Suite("Layer gradients (central differences in Double)")
 struct LayerGradientTests {

@@ -1,6 +1,6 @@
-import NumericCore
-import Testing
 import TestSupport
+import Testing
+import NumericCore
 
 /// Naive triple loop in Double: the reference for BLAS products.
 private func naiveProduct<S: BLASScalar>(_ a: Tensor<S>, _ b: Tensor<S>, _ ta: Bool, _ tb: Bool) -> [Double] {

@@ -1,6 +1,6 @@
-import NumericCore
-import Testing
 import TestSupport
+import Testing
+import NumericCore
 
 private func randomSPD(_ n: Int, seed: UInt64) -> Tensor<Double> {
     var rng = SeededGenerator(seed: seed)

@@ -1,7 +1,7 @@
 import Foundation
-import NumericCore
-import Testing
 import TestSupport
+import Testing
+import NumericCore
 
 @Suite("Numerically stable functions")
 struct StableFunctionTests {

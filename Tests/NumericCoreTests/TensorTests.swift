@@ -1,6 +1,6 @@
-import NumericCore
-import Testing
 import TestSupport
+import Testing
+import NumericCore
 
 @Suite("Tensor value semantics and shape operations")
 struct TensorTests {

@@ -1,7 +1,7 @@
+import TestSupport
+import Testing
 import NumericCore
 import Optimizers
-import Testing
-import TestSupport
 
 /// f(x) = ½ Σ aᵢ (xᵢ − cᵢ)², condition number 100, minimizer c.
 struct IllConditionedQuadratic {

@@ -1,7 +1,7 @@
+import TestSupport
+import Testing
 import NumericCore
 import Optimizers
-import Testing
-import TestSupport
 
 /// The Rosenbrock function Σ 100(x_{i+1} − xᵢ²)² + (1 − xᵢ)², minimized at (1, …, 1).
 func rosenbrock(_ x: [Double], _ g: inout [Double]) -> Double {

@@ -1,9 +1,10 @@
 import Dispatch
 import Foundation
-import NumericCore
-import Testing
 import TestSupport
-@testable import RewardModels
+import Testing
+@testable import ItemModels
+@testable import NumericCore
+@testable import ValueTools
 
 @Suite("Active pair selection")
 struct ActiveLearningTests {

@@ -1,8 +1,9 @@
 import Foundation
-import NumericCore
-import Testing
 import TestSupport
-@testable import RewardModels
+import Testing
+@testable import NumericCore
+@testable import RewardKitInternals
+@testable import ValueTools
 
 @Suite("Reward transforms")
 struct RewardTransformTests {

@@ -1,8 +1,8 @@
 import Foundation
-import NumericCore
-import Testing
 import TestSupport
-@testable import RewardModels
+import Testing
+@testable import NumericCore
+@testable import ValueTools
 
 @Suite("SVO reward model")
 struct SVOFitTests {

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
-@testable import RewardModels
-import PreferenceData
+import Testing
+@testable import FileFormats
+@testable import PreferenceData
+@testable import ValueTools
 
 @Suite("SVO slider measure")
 struct SVOMeasureTests {

@@ -1,4 +1,5 @@
 import Foundation
+import FileFormats
 import NumericCore
 
 extension FeaturePairs {

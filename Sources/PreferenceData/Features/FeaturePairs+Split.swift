@@ -1,3 +1,4 @@
+import FileFormats
 import NumericCore
 
 extension FeaturePairs {

@@ -1,4 +1,6 @@
+import FileFormats
 import NumericCore
+import RewardKitInternals
 
 /// Pairwise preferences over feature vectors: row `i` of ``chosen`` was preferred to row `i` of
 /// ``rejected``.

@@ -1,4 +1,5 @@
 import Foundation
+import FileFormats
 
 /// Which group each user belongs to, as read from `groups.csv` (header `user,group`).
 ///

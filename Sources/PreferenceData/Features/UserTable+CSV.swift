@@ -1,4 +1,5 @@
 import Foundation
+import FileFormats
 
 extension UserTable {
     /// Reads `users.csv` (a column `user`, one row per pair, in pair order) and returns each pair's

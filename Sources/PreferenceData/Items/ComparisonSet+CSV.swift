@@ -1,4 +1,5 @@
 import Foundation
+import FileFormats
 
 // Item-comparison CSV: a header naming `winner` and `loser` and optionally `tie` (0/1), `annotator`
 // and `weight`, in any order; other columns are ignored. Fields may be quoted ("a, b" and "say ""hi""").

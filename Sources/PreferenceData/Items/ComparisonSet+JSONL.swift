@@ -1,4 +1,5 @@
 import Foundation
+import FileFormats
 
 extension ComparisonSet {
     /// Loads a JSON Lines comparison file (see ``init(jsonl:source:)``).

@@ -1,3 +1,4 @@
+import FileFormats
 /// A set of paired comparisons between named items: "winner beat loser", optionally a tie, an
 /// annotator and a weight per record.
 ///

@@ -1,5 +1,5 @@
-import NumericCore
 import Foundation
+import NumericCore
 
 /// Seeded synthetic item comparisons: strengths from a distribution, pairs uniform or sparse,
 /// outcomes drawn from a paired-comparison model (with ties for the tie models).

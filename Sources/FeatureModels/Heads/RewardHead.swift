@@ -1,0 +1,84 @@
+import Layers
+import NumericCore
+import PreferenceData
+
+/// A Bradley–Terry reward head of either family, for programs that pick the family at run time
+/// (the `rewardkit` tool) and for model files, which store either.
+public enum RewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRewardModel, Sendable {
+    /// `r(x) = w·x`.
+    case linear(LinearRewardHead<Scalar>)
+    /// `r(x) = MLP(x)`.
+    case mlp(MLPRewardHead<Scalar>)
+
+    /// `"linear"` or `"mlp"`.
+    public var family: String {
+        switch self {
+        case .linear: return "linear"
+        case .mlp: return "mlp"
+        }
+    }
+
+    /// The feature dimension d.
+    public var dimension: Int {
+        switch self {
+        case .linear(let head): return head.dimension
+        case .mlp(let head): return head.dimension
+        }
+    }
+
+    /// The objective the head was (or will be) trained with.
+    public var objective: BradleyTerryObjective {
+        get {
+            switch self {
+            case .linear(let head): return head.objective
+            case .mlp(let head): return head.objective
+            }
+        }
+        set {
+            switch self {
+            case .linear(var head): head.objective = newValue; self = .linear(head)
+            case .mlp(var head): head.objective = newValue; self = .mlp(head)
+            }
+        }
+    }
+
+    /// The number of trainable scalars.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    public var parameters: [Tensor<Scalar>] {
+        get {
+            switch self {
+            case .linear(let head): return head.parameters
+            case .mlp(let head): return head.parameters
+            }
+        }
+        set {
+            switch self {
+            case .linear(var head): head.parameters = newValue; self = .linear(head)
+            case .mlp(var head): head.parameters = newValue; self = .mlp(head)
+            }
+        }
+    }
+
+    /// `r(x)` for each row of `features` (`[m, d]`).
+    public func rewards(_ features: Tensor<Scalar>) -> [Scalar] {
+        switch self {
+        case .linear(let head): return head.rewards(features)
+        case .mlp(let head): return head.rewards(features)
+        }
+    }
+
+    public func lossAndGradients(on batch: PairBatch<Scalar>) -> (loss: Double, gradients: [Tensor<Scalar>]) {
+        switch self {
+        case .linear(let head): return head.lossAndGradients(on: batch)
+        case .mlp(let head): return head.lossAndGradients(on: batch)
+        }
+    }
+
+    public func preferenceLogits(on batch: PairBatch<Scalar>) -> [Scalar] {
+        switch self {
+        case .linear(let head): return head.preferenceLogits(on: batch)
+        case .mlp(let head): return head.preferenceLogits(on: batch)
+        }
+    }
+}

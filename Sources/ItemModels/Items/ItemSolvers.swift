@@ -1,0 +1,276 @@
+import Foundation
+import NumericCore
+import Optimizers
+import PreferenceData
+import RewardKitInternals
+
+// The item-model solvers: damped Newton (dense Cholesky or truncated conjugate-gradient steps) and
+// Hunter's MM. Derivations in Docs/BradleyTerry.md.
+
+struct SolverSettings {
+    var tolerance: Double
+    var maximumIterations: Int
+}
+
+struct SolverResult {
+    var x: [Double]
+    var evaluation: PairedComparisonObjective<LogisticPairLikelihood>.Evaluation
+    var iterations: Int
+    var innerIterations: Int
+    var stopReason: BradleyTerryFitReport.StopReason
+}
+
+enum NewtonDirection {
+    case cholesky
+    case conjugateGradient
+}
+
+
+/// Subtracts the mean of the first `itemCount` entries from them.
+func centerStrengths(_ x: inout [Double], itemCount n: Int) {
+    guard n > 0 else { return }
+    var mean = 0.0
+    for i in 0..<n { mean += x[i] }
+    mean /= Double(n)
+    for i in 0..<n { x[i] -= mean }
+}
+
+extension PairedComparisonObjective.Evaluation {
+    /// The same evaluation with the generic parameter erased (the fields do not depend on it).
+    var erased: PairedComparisonObjective<LogisticPairLikelihood>.Evaluation {
+        .init(value: value, negativeLogLikelihood: negativeLogLikelihood, gradient: gradient, curvature: curvature,
+              crossCurvature: crossCurvature, tieCurvature: tieCurvature, hessianDiagonal: hessianDiagonal,
+              hasValue: hasValue)
+    }
+}
+
+/// Damped Newton on F with an Armijo backtracking line search; strengths are re-centered after
+/// every step (this never increases F: the likelihood is shift-invariant and ‖θ‖² is smallest at mean 0).
+func newton<L: PairLikelihood>(
+    _ objective: PairedComparisonObjective<L>, _ start: [Double], _ settings: SolverSettings,
+    direction: NewtonDirection
+) throws(BradleyTerryError) -> SolverResult {
+    let n = objective.itemCount
+    let dim = objective.dimension
+    var x = start
+    var evaluation = objective.evaluate(x, value: false)
+    if !evaluation.value.isFinite { throw .numericalFailure("the objective is not finite at the starting point") }
+    var iterations = 0, inner = 0
+    var stop = BradleyTerryFitReport.StopReason.maximumIterations
+    while true {
+        let gmax = maxAbs(evaluation.gradient)
+        if gmax <= settings.tolerance { stop = .gradientTolerance; break }
+        if iterations >= settings.maximumIterations { stop = .maximumIterations; break }
+        iterations += 1
+        let g = evaluation.gradient
+        var p: [Double]
+        switch direction {
+        case .cholesky:
+            p = try choleskyDirection(objective, evaluation)
+        case .conjugateGradient:
+            let (d, k) = conjugateGradientDirection(objective, evaluation)
+            p = d
+            inner += k
+        }
+        var slope = 0.0
+        for k in 0..<dim { slope += g[k] * p[k] }
+        if !(slope < 0) {
+            p = g.map { -$0 }
+            slope = -g.reduce(0) { $0 + $1 * $1 }
+        }
+        // The full step is tried first and judged by derivatives only (no logarithms): F is
+        // convex along the line, so a directional derivative ≤ 0 at x + p means F decreased over
+        // the whole step. Otherwise backtrack from the full step with the Armijo condition on
+        // values (or F flat to rounding while the gradient shrinks).
+        var accepted = false
+        var full = x
+        for k in 0..<dim { full[k] += p[k] }
+        centerStrengths(&full, itemCount: n)
+        let fullEvaluation = objective.evaluate(full, value: false)
+        if fullEvaluation.value.isFinite {
+            var slopeAtFull = 0.0
+            for k in 0..<dim { slopeAtFull += fullEvaluation.gradient[k] * p[k] }
+            if slopeAtFull <= 0 {
+                x = full
+                evaluation = fullEvaluation
+                accepted = true
+            }
+        }
+        if !accepted {
+            if !evaluation.hasValue { evaluation = objective.evaluate(x) }
+            if let step = backtrackingStep(from: x, direction: p, value: evaluation.value, slope: slope, gradientMax: gmax,
+                                           recenter: { centerStrengths(&$0, itemCount: n) }, evaluate: { objective.evaluate($0) },
+                                           value: \.value, gradient: \.gradient) {
+                x = step.point
+                evaluation = step.evaluation
+                accepted = true
+            }
+        }
+        if !accepted { stop = .noFurtherProgress; break }
+    }
+    if !evaluation.hasValue { evaluation = objective.evaluate(x) }
+    return SolverResult(x: x, evaluation: evaluation.erased, iterations: iterations, innerIterations: inner,
+                        stopReason: stop)
+}
+
+/// The Newton direction −(∇²F + c·uuᵀ)⁻¹∇F by a dense Cholesky factorization (u = (1, …, 1[, 0]));
+/// a Levenberg–Marquardt diagonal is added if the factorization fails.
+func choleskyDirection<L: PairLikelihood>(
+    _ objective: PairedComparisonObjective<L>, _ evaluation: PairedComparisonObjective<L>.Evaluation
+) throws(BradleyTerryError) -> [Double] {
+    let n = objective.itemCount
+    let dim = objective.dimension
+    let diagonal = objective.hessianDiagonal(evaluation)
+    var meanDiagonal = 0.0
+    for i in 0..<n { meanDiagonal += diagonal[i] }
+    meanDiagonal = max(meanDiagonal / Double(n), 1e-12)
+    var hessian = objective.denseHessian(evaluation, shift: meanDiagonal / Double(n))
+    var damping = 0.0
+    for _ in 0..<30 {
+        do {
+            let factor = try hessian.cholesky()
+            let solution = factor.solve(Tensor(evaluation.gradient))
+            return solution.scalars.map { -$0 }
+        } catch {
+            let add = damping == 0 ? 1e-10 * meanDiagonal : damping * 9
+            for k in 0..<dim { hessian.scalars[k * dim + k] += add - damping }
+            damping = add
+        }
+    }
+    throw .numericalFailure("the Hessian could not be factorized")
+}
+
+/// An approximate Newton direction by preconditioned conjugate gradients on ∇²F·p = −∇F, stopped
+/// at relative residual min(0.1, ‖∇F‖) (a forcing sequence that keeps Newton's quadratic convergence).
+///
+/// The preconditioner is the Jacobi diagonal D restricted to Σθ = 0:
+/// z = D⁻¹(r − μ·u), μ = (uᵀD⁻¹r)/(uᵀD⁻¹u), which is symmetric positive definite on that subspace
+/// and keeps every iterate centered, so the (near-)null direction u of the Hessian is never excited.
+func conjugateGradientDirection<L: PairLikelihood>(
+    _ objective: PairedComparisonObjective<L>, _ evaluation: PairedComparisonObjective<L>.Evaluation
+) -> ([Double], Int) {
+    let n = objective.itemCount
+    let dim = objective.dimension
+    let diagonal = objective.hessianDiagonal(evaluation)
+    let inverseDiagonal = diagonal.map { $0 > 0 ? 1 / $0 : 1 }
+    var inverseSum = 0.0
+    for i in 0..<n { inverseSum += inverseDiagonal[i] }
+    func precondition(_ r: [Double]) -> [Double] {
+        var mu = 0.0
+        for i in 0..<n { mu += r[i] * inverseDiagonal[i] }
+        mu /= inverseSum
+        var z = [Double](repeating: 0, count: dim)
+        for i in 0..<n { z[i] = (r[i] - mu) * inverseDiagonal[i] }
+        if dim > n { z[n] = r[n] * inverseDiagonal[n] }
+        return z
+    }
+    func dot(_ a: [Double], _ b: [Double]) -> Double {
+        var s = 0.0
+        for k in 0..<a.count { s += a[k] * b[k] }
+        return s
+    }
+    var r = evaluation.gradient.map { -$0 }
+    // Remove rounding drift along u so the right-hand side lies in the centered subspace.
+    var drift = 0.0
+    for i in 0..<n { drift += r[i] }
+    drift /= Double(n)
+    for i in 0..<n { r[i] -= drift }
+    let bNorm = dot(r, r).squareRoot()
+    let forcing = min(0.1, bNorm)
+    let target = forcing * bNorm
+    var x = [Double](repeating: 0, count: dim)
+    var z = precondition(r)
+    var p = z
+    var rz = dot(r, z)
+    var iterations = 0
+    for _ in 0..<max(dim, 10) {
+        let ap = objective.hessianVectorProduct(evaluation, p)
+        let pap = dot(p, ap)
+        if !(pap > 0) { break }
+        iterations += 1
+        let a = rz / pap
+        for k in 0..<dim {
+            x[k] += a * p[k]
+            r[k] -= a * ap[k]
+        }
+        if dot(r, r).squareRoot() <= target { break }
+        z = precondition(r)
+        let rzNext = dot(r, z)
+        let beta = rzNext / rz
+        rz = rzNext
+        for k in 0..<dim { p[k] = z[k] + beta * p[k] }
+    }
+    if iterations == 0 { return (z, 0) }
+    return (x, iterations)
+}
+
+/// Hunter's (2004) MM for Bradley–Terry, generalized to the L2 penalty.
+///
+/// With Wᵢ the (weighted) wins of item i and Bᵢ = Σ_j n_ij/(e^{θᵢ} + e^{θⱼ}) at the current
+/// iterate, −log σ(θᵢ − θⱼ) is majorized (log x ≤ log y + x/y − 1) by a separable surrogate whose
+/// i-th term is −Wᵢθ + Bᵢe^θ + (λ/2)θ². Its minimizer solves Bᵢe^θ + λθ = Wᵢ: θ = log(Wᵢ/Bᵢ) for
+/// λ = 0 (Hunter's update), and a monotone 1-D Newton iteration otherwise.
+func minorizationMaximization(
+    _ objective: PairedComparisonObjective<LogisticPairLikelihood>, _ start: [Double], _ settings: SolverSettings
+) -> SolverResult {
+    let data = objective.data
+    let n = data.itemCount
+    let lambda = objective.l2Penalty
+    var wins = [Double](repeating: 0, count: n)
+    var counts = [Double](repeating: 0, count: data.pairCount)
+    for q in 0..<data.pairCount {
+        wins[Int(data.first[q])] += data.firstWins[q]
+        wins[Int(data.second[q])] += data.secondWins[q]
+        counts[q] = data.firstWins[q] + data.secondWins[q]
+    }
+    var theta = start
+    var iterations = 0
+    var stop = BradleyTerryFitReport.StopReason.maximumIterations
+    var b = [Double](repeating: 0, count: n)
+    var gradient = [Double](repeating: 0, count: n)
+    var e = [Double](repeating: 0, count: n)
+    while true {
+        let m = theta.max() ?? 0
+        for i in 0..<n {
+            e[i] = exp(theta[i] - m)
+            b[i] = 0
+            gradient[i] = lambda * theta[i] - wins[i]
+        }
+        data.first.withUnsafeBufferPointer { fp in
+            data.second.withUnsafeBufferPointer { sp in
+                counts.withUnsafeBufferPointer { cp in
+                    for q in 0..<cp.count {
+                        let i = Int(fp[q]), j = Int(sp[q])
+                        let inverse = 1 / (e[i] + e[j])
+                        let c = cp[q] * inverse
+                        b[i] += c
+                        b[j] += c
+                        gradient[i] += c * e[i]
+                        gradient[j] += c * e[j]
+                    }
+                }
+            }
+        }
+        if maxAbs(gradient) <= settings.tolerance { stop = .gradientTolerance; break }
+        if iterations >= settings.maximumIterations { stop = .maximumIterations; break }
+        iterations += 1
+        for i in 0..<n {
+            if lambda == 0 {
+                theta[i] = m + log(wins[i] / b[i])
+            } else {
+                // Solve φ(t) = b·e^{t−m} + λt − W = 0 (φ increasing and convex) by Newton.
+                var t = theta[i]
+                for _ in 0..<100 {
+                    let value = b[i] * exp(t - m)
+                    let step = (value + lambda * t - wins[i]) / (value + lambda)
+                    t -= step
+                    if abs(step) <= 1e-15 * max(1, abs(t)) { break }
+                }
+                theta[i] = t
+            }
+        }
+        centerStrengths(&theta, itemCount: n)
+    }
+    let evaluation = objective.evaluate(theta)
+    return SolverResult(x: theta, evaluation: evaluation, iterations: iterations, innerIterations: 0, stopReason: stop)
+}

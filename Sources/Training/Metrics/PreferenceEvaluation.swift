@@ -1,0 +1,109 @@
+import FileFormats
+import NumericCore
+import PreferenceData
+
+/// Every pairwise metric of a model on one data set (definitions in ``PreferenceMetrics`` and
+/// `Docs/Metrics.md`).
+///
+/// ```swift
+/// let evaluation = PreferenceEvaluation(chosenRewards: rc, rejectedRewards: rr)
+/// print(evaluation.accuracy, evaluation.expectedCalibrationError)
+/// ```
+public struct PreferenceEvaluation: Sendable, Equatable, Codable {
+    /// Number of pairs n.
+    public var count: Int
+    /// (1/n) Σ 1[sᵢ > 0].
+    public var accuracy: Double
+    /// (1/n) Σ −log pᵢ.
+    public var logLoss: Double
+    /// (1/n) Σ (1 − pᵢ)².
+    public var brierScore: Double
+    /// ECE of pᵢ = P(chosen ≻ rejected), both orientations, equal-width bins.
+    public var expectedCalibrationError: Double
+    /// The reliability curve behind the ECE.
+    public var reliability: ReliabilityCurve
+    /// Reward statistics, for models with a reward.
+    public var rewards: RewardStatistics?
+    /// Accuracy by user, when users are known.
+    public var byUser: GroupedAccuracy?
+    /// Accuracy by group, when groups are known.
+    public var byGroup: GroupedAccuracy?
+
+    /// Metrics from scores sᵢ (logits of P(chosen ≻ rejected)).
+    public init<S: BinaryFloatingPoint>(scores: [S], grouping: PairGrouping? = nil, binCount: Int = 10) {
+        let doubles = scores.map { Double($0) }
+        let p = PreferenceMetrics.probabilities(scores: doubles)
+        self.init(count: doubles.count, accuracy: PreferenceMetrics.accuracy(scores: doubles),
+                  logLoss: PreferenceMetrics.logLoss(scores: doubles), probabilities: p,
+                  correct: doubles.map { $0 > 0 }, grouping: grouping, binCount: binCount)
+    }
+
+    /// Metrics from the rewards of each pair's chosen and rejected response (sᵢ = r_c − r_r),
+    /// with reward statistics.
+    public init<S: BinaryFloatingPoint>(chosenRewards: [S], rejectedRewards: [S], grouping: PairGrouping? = nil, binCount: Int = 10) {
+        self.init(scores: PreferenceMetrics.margins(chosenRewards: chosenRewards, rejectedRewards: rejectedRewards),
+                  grouping: grouping, binCount: binCount)
+        rewards = RewardStatistics(chosen: chosenRewards, rejected: rejectedRewards)
+    }
+
+    /// Metrics from probabilities pᵢ = P(chosen ≻ rejected) (models without a single logit).
+    public init<S: BinaryFloatingPoint>(probabilities: [S], grouping: PairGrouping? = nil, binCount: Int = 10) {
+        let p = probabilities.map { Double($0) }
+        self.init(count: p.count, accuracy: PreferenceMetrics.accuracy(probabilities: p),
+                  logLoss: PreferenceMetrics.logLoss(probabilities: p), probabilities: p,
+                  correct: p.map { $0 > 0.5 }, grouping: grouping, binCount: binCount)
+    }
+
+    private init(count: Int, accuracy: Double, logLoss: Double, probabilities: [Double], correct: [Bool],
+                 grouping: PairGrouping?, binCount: Int) {
+        self.count = count
+        self.accuracy = accuracy
+        self.logLoss = logLoss
+        brierScore = PreferenceMetrics.brierScore(probabilities: probabilities)
+        reliability = ReliabilityCurve(pairwiseProbabilities: probabilities, binCount: binCount)
+        expectedCalibrationError = reliability.expectedCalibrationError
+        if let grouping {
+            precondition(grouping.userIDs.count == count, "PreferenceEvaluation: \(grouping.userIDs.count) user ids for \(count) pairs")
+            byUser = GroupedAccuracy(correct: correct, labelOfPair: grouping.userIDs, names: grouping.userNames)
+            if let groupOfUser = grouping.groupOfUser {
+                byGroup = GroupedAccuracy(correct: correct, labelOfPair: grouping.userIDs.map { groupOfUser[$0] },
+                                          names: grouping.groupNames)
+            }
+        }
+    }
+
+    /// The metrics as JSON (snake_case keys), for reports and `--json` output.
+    public var jsonValue: JSONValue {
+        var object: [String: JSONValue] = [
+            "pairs": .number(Double(count)),
+            "accuracy": .number(accuracy),
+            "log_loss": .number(logLoss),
+            "brier_score": .number(brierScore),
+            "ece": .number(expectedCalibrationError),
+            "reliability": .array(reliability.bins.map { bin in
+                [
+                    "lower": .number(bin.lowerBound), "upper": .number(bin.upperBound), "count": .number(Double(bin.count)),
+                    "mean_prediction": bin.meanPrediction.map(JSONValue.number) ?? .null,
+                    "observed_frequency": bin.observedFrequency.map(JSONValue.number) ?? .null,
+                ]
+            }),
+        ]
+        if let rewards {
+            object["rewards"] = [
+                "min": .number(rewards.minimum), "mean": .number(rewards.mean), "max": .number(rewards.maximum),
+                "mean_chosen": .number(rewards.meanChosen), "mean_rejected": .number(rewards.meanRejected),
+                "mean_margin": .number(rewards.meanMargin),
+            ]
+        }
+        func grouped(_ g: GroupedAccuracy) -> JSONValue {
+            [
+                "groups": .array(g.groups.map { ["name": .string($0.name), "pairs": .number(Double($0.count)), "accuracy": .number($0.accuracy)] }),
+                "worst": g.worst.map { ["name": .string($0.name), "pairs": .number(Double($0.count)), "accuracy": .number($0.accuracy)] } ?? .null,
+                "mean_accuracy": .number(g.meanAccuracy),
+            ]
+        }
+        if let byUser { object["by_user"] = grouped(byUser) }
+        if let byGroup { object["by_group"] = grouped(byGroup) }
+        return .object(object)
+    }
+}

@@ -71,7 +71,7 @@ let package = Package(
             name: "RewardKit",
             dependencies: [
                 "NumericCore", "Layers", "Optimizers", "FileFormats", "PreferenceData", "Training", "ItemModels",
-                "FeatureModels", "RegretModels", "ValueTools", "Reports",
+                "FeatureModels", "RegretModels", "ValueTools", "Reports", internals,
             ]
         ),
         .executableTarget(
@@ -116,6 +116,7 @@ let package = Package(
         .testTarget(name: "RegretModelsTests", dependencies: ["RegretModels", "TestSupport"]),
         .testTarget(name: "ValueToolsTests", dependencies: ["ValueTools", "ItemModels", "PreferenceData", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Training", "ItemModels", "PreferenceData", "TestSupport"]),
+        .testTarget(name: "RewardKitTests", dependencies: ["RewardKit", "TestSupport"]),
         .testTarget(name: "RewardKitCLITests", dependencies: ["RewardKit", "TestSupport"]),
         // tests: add new test targets above this line
     ]

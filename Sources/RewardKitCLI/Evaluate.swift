@@ -30,7 +30,7 @@ struct Evaluate: ParsableCommand {
         let userGroups = try groups.map { (path: String) throws -> UserGroups in try UserGroups.load(url(path)) }
         // Surface a user missing from groups.csv as an error rather than dropping the grouping.
         if let userGroups, let groups { _ = try PairGrouping(pairs: pairs, groups: userGroups, groupsSource: groups) }
-        let evaluation = RewardKitCLI.evaluate(head, on: pairs, groups: userGroups, groupsSource: groups ?? "groups.csv")
+        let evaluation = HeadTraining.evaluate(head, on: pairs, groups: userGroups, groupsSource: groups ?? "groups.csv")
         if json {
             var object = evaluation.jsonValue.objectValue ?? [:]
             object["model"] = .string(model)

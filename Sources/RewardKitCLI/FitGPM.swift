@@ -260,33 +260,3 @@ struct GPMFit: ParsableCommand {
 
     func format(_ x: Double) -> String { String(format: "%.4f", x) }
 }
-
-// MARK: `rewardkit train`
-
-extension GPMFit {
-    /// The `gpm` family of `rewardkit train`: a 64→128→4 (ReLU) feature-level GPM with learned eigenvalues
-    /// (from λ = τ = 0.1), Adam (lr 3e-3, batch 128), early stopping on the validation split.
-    static func trainingOutcome(_ context: TrainingContext, _ observer: TrainingObserver) throws -> TrainingOutcome {
-        var rng = SeededGenerator(seed: context.seed)
-        var model = FeatureGPM<Float>(featureCount: context.fit.dimension, hiddenSizes: [128], activation: .relu,
-                                      configuration: GPMConfiguration(dimension: 4, temperature: 0.1, eigenvalues: .learned),
-                                      using: &rng)
-        var adam = Adam<Float>(learningRate: 3e-3)
-        let trainer = PairwiseTrainer(configuration: .init(epochs: 60, batchSize: 128, seed: context.seed,
-                                                           earlyStopping: .init(patience: 4)))
-        let report = trainer.fit(&model, on: FeaturePairsView(context.fit), validation: FeaturePairsView(context.validation),
-                                 optimizer: &adam, observer: observer)
-        let logits = PairwiseTrainer.preferenceLogits(model, on: FeaturePairsView(context.test)).map(Double.init)
-        let details: [String: JSONValue] = [
-            "epochs_run": .number(Double(report.epochs.count)), "selected_epoch": .number(Double(report.selectedEpoch)),
-            "stop_reason": .string(report.stopReason.rawValue), "steps": .number(Double(report.steps)),
-            "parameters": .number(Double(model.parameterCount)), "pairs_per_second": .number(report.pairsPerSecond),
-            "eigenvalues": .array(model.eigenvalues().scalars.map { .number(Double($0)) }),
-        ]
-        return TrainingOutcome(name: "gpm", summary: "GPM d→128→4 (skew-symmetric), learned λ, τ = 0.1, Adam",
-                               fitSeconds: report.seconds, testScores: logits, testProbabilities: nil, testRewards: nil,
-                               fitReport: report,
-                               modelFile: model.modelFile(extraMetadata: ["trained_by": "rewardkit train", "name": "gpm"]),
-                               safeTensors: nil, details: details)
-    }
-}

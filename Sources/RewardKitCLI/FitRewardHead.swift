@@ -83,16 +83,16 @@ struct FitRewardHead: ParsableCommand {
         config.validationFraction = validationFraction
         let trained: TrainedHead<S>
         switch (head, chosenSolver) {
-        case (.linear, .lbfgs): trained = try trainLinearFullBatch(train, solver: .lbfgs, objective: objective)
-        case (.linear, .newton): trained = try trainLinearFullBatch(train, solver: .newton, objective: objective)
+        case (.linear, .lbfgs): trained = try HeadTraining.fitLinearFullBatch(train, solver: .lbfgs, objective: objective)
+        case (.linear, .newton): trained = try HeadTraining.fitLinearFullBatch(train, solver: .newton, objective: objective)
         case (.linear, .adam):
-            trained = try trainMinibatch(.linear(LinearRewardHead(dimension: train.dimension, objective: objective)),
-                                         train, config: config, observer: progress)
+            trained = try HeadTraining.fitMinibatch(.linear(LinearRewardHead(dimension: train.dimension, objective: objective)),
+                                                   train, configuration: config, observer: progress)
         case (.mlp, _):
             var rng = SeededGenerator(seed: seed)
             let mlp = MLPRewardHead<S>(inputSize: train.dimension, hiddenSizes: hiddenSizes!,
                                        activation: Activation(rawValue: activation)!, objective: objective, using: &rng)
-            trained = try trainMinibatch(.mlp(mlp), train, config: config, observer: progress)
+            trained = try HeadTraining.fitMinibatch(.mlp(mlp), train, configuration: config, observer: progress)
         }
         let trainProbabilities = trained.head.probabilities(chosen: train.chosen, rejected: train.rejected)
         var json: [String: JSONValue] = [
@@ -113,7 +113,7 @@ struct FitRewardHead: ParsableCommand {
         json["test_log_loss"] = .null
         json["test_ece"] = .null
         if let test {
-            let evaluation = evaluate(trained.head, on: test)
+            let evaluation = HeadTraining.evaluate(trained.head, on: test)
             json["test_pairs"] = .number(Double(test.count))
             json["test_accuracy"] = .number(evaluation.accuracy)
             json["test_log_loss"] = .number(evaluation.logLoss)
@@ -147,143 +147,4 @@ struct FitRewardHead: ParsableCommand {
 struct CLIError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Hyperparameters of a minibatch head fit.
-struct HeadTrainingConfiguration {
-    var objective: BradleyTerryObjective
-    var epochs: Int
-    var batchSize: Int
-    var learningRate: Double
-    var seed: UInt64
-    var earlyStoppingPatience: Int?
-    var validationFraction = 0.1
-}
-
-/// A fitted head with its timing and a few facts about the fit for reports.
-struct TrainedHead<S: BLASScalar> {
-    var head: RewardHead<S>
-    var seconds: Double
-    var pairsPerSecond: Double
-    var fitReport: FitReport?
-    var details: [String: JSONValue]
-}
-
-/// Full-batch linear fit (L-BFGS or Newton).
-func trainLinearFullBatch<S: BLASScalar>(
-    _ train: FeaturePairs<S>, solver: LinearHeadSolver, objective: BradleyTerryObjective
-) throws -> TrainedHead<S> {
-    let clock = ContinuousClock()
-    let began = clock.now
-    let fit = try LinearRewardHead<S>.fit(FeaturePairsView(train), solver: solver, objective: objective)
-    let seconds = (clock.now - began).inSeconds
-    return TrainedHead(
-        head: .linear(fit.head), seconds: seconds,
-        pairsPerSecond: Double(train.count * fit.functionEvaluations) / max(seconds, 1e-9), fitReport: nil,
-        details: ["iterations": .number(Double(fit.iterations)), "function_evaluations": .number(Double(fit.functionEvaluations)),
-                  "converged": .bool(fit.converged), "stop_reason": .string(fit.stopReason),
-                  "max_abs_gradient": .number(fit.maximumAbsoluteGradient), "objective_value": .number(fit.objectiveValue)])
-}
-
-/// Minibatch fit with Adam through the trainer; with early stopping a seeded validation split is held out.
-func trainMinibatch<S: BLASScalar>(
-    _ start: RewardHead<S>, _ train: FeaturePairs<S>, config: HeadTrainingConfiguration, observer: TrainingObserver?
-) throws -> TrainedHead<S> {
-    var head = start
-    var fitSet = train
-    var validation: FeaturePairs<S>?
-    var early: PairwiseTrainer.EarlyStopping?
-    if let patience = config.earlyStoppingPatience {
-        let split = try train.split(testFraction: config.validationFraction, seed: config.seed &+ 1)
-        fitSet = split.train
-        validation = split.test
-        early = PairwiseTrainer.EarlyStopping(patience: patience)
-    }
-    var adam = Adam<S>(learningRate: S(config.learningRate))
-    let trainer = PairwiseTrainer(configuration: .init(epochs: config.epochs, batchSize: config.batchSize, seed: config.seed,
-                                                       earlyStopping: early))
-    let report = trainer.fit(&head, on: FeaturePairsView(fitSet), validation: validation.map { FeaturePairsView($0) },
-                             optimizer: &adam, observer: observer)
-    var curve: [JSONValue] = []
-    for record in report.epochs {
-        var entry: [String: JSONValue] = ["epoch": .number(Double(record.epoch)), "train_loss": .number(record.trainLoss),
-                                          "seconds": .number(record.elapsedSeconds)]
-        if let v = record.validationLoss { entry["validation_loss"] = .number(v) }
-        if let a = record.validationAccuracy { entry["validation_accuracy"] = .number(a) }
-        curve.append(.object(entry))
-    }
-    return TrainedHead(
-        head: head, seconds: report.seconds, pairsPerSecond: report.pairsPerSecond, fitReport: report,
-        details: ["epochs_run": .number(Double(report.epochs.count)), "steps": .number(Double(report.steps)),
-                  "stop_reason": .string(report.stopReason.rawValue), "selected_epoch": .number(Double(report.selectedEpoch)),
-                  "batch_size": .number(Double(config.batchSize)), "learning_rate": .number(config.learningRate),
-                  "learning_curve": .array(curve)])
-}
-
-/// The metrics of a head on pairs (scores (r_c − r_r)/τ, reward statistics, users and groups when given).
-func evaluate<S: BLASScalar>(_ head: RewardHead<S>, on pairs: FeaturePairs<S>, groups: UserGroups? = nil,
-                             groupsSource: String = "groups.csv") -> PreferenceEvaluation {
-    let rc = head.rewards(pairs.chosen), rr = head.rewards(pairs.rejected)
-    let inverseTau = 1 / head.objective.temperature
-    let scores = zip(rc, rr).map { (Double($0) - Double($1)) * inverseTau }
-    let grouping = try? PairGrouping(pairs: pairs, groups: groups, groupsSource: groupsSource)
-    var evaluation = PreferenceEvaluation(scores: scores, grouping: grouping ?? nil)
-    evaluation.rewards = RewardStatistics(chosen: rc, rejected: rr)
-    return evaluation
-}
-
-/// Training progress on stderr: a redrawn bar when stderr is a terminal, plain lines (one per epoch,
-/// and one at most every 5 seconds within an epoch) otherwise.
-final class ProgressPrinter: TrainingObserver {
-    let label: String
-    let isTerminal = isatty(2) != 0
-    private var epochs = 1
-    private var started = 0.0
-    private var lastDraw = 0.0
-    private var lastLine = 0.0
-
-    init(label: String) { self.label = label }
-
-    private func now() -> Double { Date().timeIntervalSince1970 }
-    private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
-
-    func trainingWillStart(epochs: Int, stepsPerEpoch: Int, pairs: Int) {
-        self.epochs = epochs
-        started = now()
-        lastLine = started
-        if !isTerminal { write("\(label): training on \(pairs) pairs, \(epochs) epochs × \(stepsPerEpoch) steps\n") }
-    }
-
-    func trainerDidStep(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double) {
-        let t = now()
-        let inEpoch = (step - 1) % stepsPerEpoch + 1
-        if isTerminal {
-            guard t - lastDraw > 0.1 || inEpoch == stepsPerEpoch else { return }
-            lastDraw = t
-            let total = epochs * stepsPerEpoch
-            let width = 30
-            let filled = min(width, Int(Double(step) / Double(max(total, 1)) * Double(width)))
-            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            write(String(format: "\r\(label) [\(bar)] epoch %d/%d step %d/%d loss %.4f", epoch, epochs, inEpoch, stepsPerEpoch, loss))
-        } else if t - lastLine >= 5 {
-            lastLine = t
-            write(String(format: "\(label): epoch %d/%d step %d/%d loss %.4f (%.1f s)\n", epoch, epochs, inEpoch, stepsPerEpoch, loss, t - started))
-        }
-    }
-
-    func trainerDidFinishEpoch(_ record: EpochRecord) {
-        var line = String(format: "\(label): epoch %d/%d train loss %.4f", record.epoch, epochs, record.trainLoss)
-        if let v = record.validationLoss, let a = record.validationAccuracy {
-            line += String(format: ", validation loss %.4f accuracy %.4f", v, a)
-        }
-        line += String(format: " (%.2f s)", record.elapsedSeconds)
-        if isTerminal { write("\r\u{1B}[2K" + line + "\n") } else { write(line + "\n") }
-        lastLine = now()
-    }
-
-    func trainingDidFinish(_ report: FitReport) {
-        if report.stopReason != .completedEpochs {
-            write("\(label): stopped (\(report.stopReason)), keeping epoch \(report.selectedEpoch)\n")
-        }
-    }
 }

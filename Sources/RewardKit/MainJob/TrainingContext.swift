@@ -1,0 +1,50 @@
+import Foundation
+
+/// What every family is fitted on: training pairs minus a seeded 10% validation split, the
+/// validation pairs (early stopping), and the test pairs (every reported number).
+public struct TrainingContext: Sendable {
+    /// The training pairs the families fit on (the training file minus the validation split).
+    public var fit: FeaturePairs<Float>
+    /// The held-out validation pairs (early stopping of minibatch families).
+    public var validation: FeaturePairs<Float>
+    /// The test pairs: every reported number is computed on them.
+    public var test: FeaturePairs<Float>
+    /// Users' groups (`groups.csv`), for per-group accuracy.
+    public var groups: UserGroups?
+    /// Seed of initializations, shuffles and the validation split.
+    public var seed: UInt64
+    /// `oracle_test_accuracy` of `meta.json`, when present.
+    public var oracleTestAccuracy: Double?
+    /// The folder the data came from.
+    public var dataFolder: URL
+
+    /// Loads `chosen.npy`/`rejected.npy` (+ `users.csv`), `test_*.npy` (+ `test_users.csv`, with the
+    /// training users' numbering), `groups.csv` and `meta.json` (oracle accuracy) from `folder`, and
+    /// holds out a seeded 10% validation split (seed `seed + 0x5EED`).
+    public static func load(folder: URL, seed: UInt64) throws -> TrainingContext {
+        let train = try FeaturePairs<Float>.load(folder: folder)
+        let test = try FeaturePairs<Float>.load(folder: folder, prefix: "test_", knownUsers: train.users)
+        guard test.dimension == train.dimension else {
+            throw DataError(file: folder.appendingPathComponent("test_chosen.npy").path,
+                            reason: .dimensionMismatch(expected: train.dimension, found: test.dimension))
+        }
+        let groupsURL = folder.appendingPathComponent("groups.csv")
+        let groups = FileManager.default.fileExists(atPath: groupsURL.path) && train.userIDs != nil ? try UserGroups.load(groupsURL) : nil
+        let split = try train.split(testFraction: 0.1, seed: seed &+ 0x5EED)
+        var oracle: Double?
+        if let data = try? Data(contentsOf: folder.appendingPathComponent("meta.json")),
+           let meta = try? JSONValue.parse(Array(data)) {
+            oracle = meta["oracle_test_accuracy"]?.doubleValue
+        }
+        return TrainingContext(fit: split.train, validation: split.test, test: test, groups: groups, seed: seed,
+                               oracleTestAccuracy: oracle, dataFolder: folder)
+    }
+
+    /// Whether every training and test pair has a user (users.csv and test_users.csv were present).
+    public var hasUsers: Bool { fit.userIDs != nil && test.userIDs != nil }
+
+    /// The pairs' groups (nil without groups.csv or users).
+    public func grouping(_ pairs: FeaturePairs<Float>) -> PairGrouping? {
+        (try? PairGrouping(pairs: pairs, groups: groups)) ?? nil
+    }
+}

@@ -5,16 +5,16 @@ import PackageDescription
 //
 // Layers (dependencies point down; Docs/Architecture.md has one paragraph per module):
 //   Examples/*, rewardkit (RewardKitCLI)        user-facing programs
-//   RewardKit                                   umbrella: `import RewardKit` brings in every module
+//   RewardKit                                   umbrella (`import RewardKit`), main job, model loading
 //   Reports                                     every SVG chart
-//   ItemModels · FeatureModels · RegretModels · ValueTools
-//                                               the model families
+//   ValueTools                                  SVO, active learning, reward transforms (uses ItemModels)
+//   FeatureModels · ItemModels · RegretModels   the model families (FeatureModels uses Training)
 //   Training                                    minibatch trainer, metrics
 //   PreferenceData                              comparison sets, feature pairs, batches, generators
 //   FileFormats                                 CSV, JSON, .npy, model files, safetensors, atomic writes
-//   Layers · Optimizers                         layers with explicit gradients; SGD/Adam/L-BFGS/Newton
-//   NumericCore                                 Tensor, BLAS/LAPACK, stable functions, RNG
+//   Layers · Optimizers                         layers with explicit gradients; SGD/Adam/L-BFGS
 //   RewardKitInternals                          hidden: parallel workers, statistics, text tables
+//   NumericCore                                 Tensor, BLAS/LAPACK, stable functions, RNG
 //   COpenBLAS                                   cblas.h + lapacke.h
 
 let internals: Target.Dependency = "RewardKitInternals"
@@ -52,11 +52,11 @@ let package = Package(
         ),
         .target(
             name: "ItemModels",
-            dependencies: ["NumericCore", "Optimizers", "FileFormats", "PreferenceData", "Training", internals]
+            dependencies: ["NumericCore", "Optimizers", "FileFormats", "PreferenceData", internals]
         ),
         .target(
             name: "FeatureModels",
-            dependencies: ["NumericCore", "Layers", "Optimizers", "FileFormats", "PreferenceData", "Training", "ItemModels", internals]
+            dependencies: ["NumericCore", "Layers", "Optimizers", "FileFormats", "PreferenceData", "Training", internals]
         ),
         .target(name: "RegretModels", dependencies: ["NumericCore", "Optimizers", "FileFormats", internals]),
         .target(

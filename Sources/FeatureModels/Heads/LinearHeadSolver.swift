@@ -1,4 +1,3 @@
-import ItemModels
 import NumericCore
 import Optimizers
 import PreferenceData

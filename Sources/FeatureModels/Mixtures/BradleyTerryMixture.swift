@@ -1,5 +1,4 @@
 import FileFormats
-import ItemModels
 import Layers
 import NumericCore
 import PreferenceData

@@ -1,5 +1,4 @@
 import Dispatch
-import ItemModels
 import Layers
 import NumericCore
 import Optimizers

@@ -46,7 +46,7 @@ public struct LinearRewardFit: Sendable {
     /// L-BFGS iterations of the winning start.
     public let iterations: Int
     /// Why L-BFGS stopped on the winning start.
-    public let stopReason: String
+    public let stopReason: LBFGS<Double>.StopReason
     /// Whether the winning start met a convergence criterion.
     public let converged: Bool
 }
@@ -75,10 +75,10 @@ extension SegmentPreferenceObjective {
         }
         guard let winner = best else {
             return LinearRewardFit(weights: Tensor(starts[0]), loss: .infinity, startLosses: losses, iterations: 0,
-                                   stopReason: "nonFiniteValue", converged: false)
+                                   stopReason: .nonFiniteValue, converged: false)
         }
         return LinearRewardFit(weights: Tensor(winner.parameters), loss: winner.value, startLosses: losses,
-                               iterations: winner.iterations, stopReason: winner.stopReason.description,
+                               iterations: winner.iterations, stopReason: winner.stopReason,
                                converged: winner.converged)
     }
 }

@@ -1,6 +1,6 @@
 import NumericCore
 
-/// A model that the minibatch trainer (`PairwiseTrainer` in RewardTraining) can fit: a list of
+/// A model that the minibatch trainer (`PairwiseTrainer` in Training) can fit: a list of
 /// trainable tensors, a differentiable objective on a ``PairBatch``, and the log-odds it assigns
 /// to each pair for validation.
 ///

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RewardKit
+import RewardKitInternals
 
 /// `rewardkit experiment …`: reproducible experiments from the papers RewardKit implements.
 struct Experiment: ParsableCommand {
@@ -93,7 +94,7 @@ struct ExperimentRegret: ParsableCommand {
 
     /// The results table: one row per size, both learners side by side.
     static func table(_ report: RegretExperimentReport) -> String {
-        func pad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
+        func pad(_ s: String, _ n: Int) -> String { s.padded(to: n, alignment: .right) }
         func fixed(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
         var lines = [String]()
         lines.append("labels: \(report.labels), \(report.noise); \(report.mdpCount) MDPs; seed \(report.seed); near-optimal = scaled return ≥ 0.9")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RewardKit
+import RewardKitInternals
 
 /// `rewardkit svo`: Social Value Orientation of each respondent from slider answers.
 struct SVO: ParsableCommand {
@@ -89,8 +90,8 @@ struct SVO: ParsableCommand {
         }
 
         let width = max(10, reports.map(\.respondent.count).max() ?? 0)
-        func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s : s + String(repeating: " ", count: w - s.count) }
-        func lpad(_ s: String, _ w: Int) -> String { s.count >= w ? s : String(repeating: " ", count: w - s.count) + s }
+        func pad(_ s: String, _ w: Int) -> String { s.padded(to: w) }
+        func lpad(_ s: String, _ w: Int) -> String { s.padded(to: w, alignment: .right) }
         func se(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "—" }
         print("\(pad("respondent", width))  trials    angle  category         θ (°)    ±SE       β     ±SE")
         for r in reports {

@@ -73,6 +73,7 @@ package func maxAbs<Scalar: FloatingPoint>(_ v: [Scalar]) -> Scalar {
 /// Small means (trials·min(p, 1−p) < 10) use sequential inversion; larger ones Hörmann's (1993)
 /// BTRS transformed rejection with squeeze, accepting k against the exact log-probability ratio
 /// log(f(k)/f(m)) = lnΓ(m+1) + lnΓ(n−m+1) − lnΓ(k+1) − lnΓ(n−k+1) + (k − m)·log(p/q), m the mode.
+@inlinable
 package func binomialSample<G: RandomNumberGenerator>(trials: Double, probability: Double, using rng: inout G) -> Double {
     let n = trials
     if n <= 0 || probability <= 0 { return 0 }

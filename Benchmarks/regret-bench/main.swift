@@ -78,12 +78,10 @@ do {
         let w = world.trueWeights.scalars
         let evalTime = median(5) { _ = objective.value(weights: w, gradient: &gradient) }
         let fitTime = median {
-            var r = SeededGenerator(seed: 9)
-            _ = objective.fit(using: &r)
+            _ = objective.fit(options: LinearRewardFitOptions(seed: 9))
         }
         let prFit = median {
-            var r = SeededGenerator(seed: 9)
-            _ = PartialReturnObjective(data: data).fit(using: &r)
+            _ = PartialReturnObjective(data: data).fit(options: LinearRewardFitOptions(seed: 9))
         }
         print(row(["\(c.h)×\(c.w)", "\(mdp.stateCount)", "\(c.k)", "\(library.count)", "\(c.n)",
                    "\(objective.states.count)", ms(libraryTime), ms(evalTime), ms(fitTime), ms(prFit)]))

@@ -10,7 +10,7 @@ public enum LinearRewardLearner: String, Sendable, Codable, CaseIterable {
     case regret
 }
 
-/// Settings of ``SegmentPreferenceObjective/fit(options:using:)``.
+/// Settings of ``SegmentPreferenceObjective/fit(options:)``.
 public struct LinearRewardFitOptions: Sendable, Equatable {
     /// Random starts w₀ ~ N(0, restartScale²·I) tried after the neutral start w₀ = 0.
     public var randomRestarts: Int = 3
@@ -24,9 +24,13 @@ public struct LinearRewardFitOptions: Sendable, Equatable {
     /// (deterministic) labels the loss keeps creeping towards 0 as ‖w‖ grows; this stops that
     /// creep once it no longer matters for the direction of w.
     public var relativeFunctionTolerance: Double = 1e-10
+    /// Seed of the random starts.
+    public var seed: UInt64 = 0
 
+    /// Fit settings; the defaults are those of `rewardkit experiment regret`.
     public init(randomRestarts: Int = 3, restartScale: Double = 1, maximumIterations: Int = 300,
-                gradientTolerance: Double = 1e-8, relativeFunctionTolerance: Double = 1e-10) {
+                gradientTolerance: Double = 1e-8, relativeFunctionTolerance: Double = 1e-10, seed: UInt64 = 0) {
+        self.seed = seed
         self.randomRestarts = randomRestarts
         self.restartScale = restartScale
         self.maximumIterations = maximumIterations
@@ -54,10 +58,9 @@ public struct LinearRewardFit: Sendable {
 extension SegmentPreferenceObjective {
     /// Minimizes the objective by full-batch L-BFGS (``Optimizers/LBFGS``, strong-Wolfe line search)
     /// from the neutral start w = 0 and `options.randomRestarts` random starts; returns the start
-    /// with the lowest final loss.
-    public func fit<G: RandomNumberGenerator>(
-        options: LinearRewardFitOptions = LinearRewardFitOptions(), using generator: inout G
-    ) -> LinearRewardFit {
+    /// with the lowest final loss. The random starts are drawn from `options.seed`.
+    public func fit(options: LinearRewardFitOptions = LinearRewardFitOptions()) -> LinearRewardFit {
+        var generator = SeededGenerator(seed: options.seed)
         let d = featureCount
         var starts = [[Double](repeating: 0, count: d)]
         for _ in 0..<Swift.max(0, options.randomRestarts) {

@@ -230,15 +230,16 @@ public enum RegretExperiment {
         for n in c.preferenceCounts {
             let subset = data.prefix(n)
             for learner in c.learners {
-                var fitRNG = rng.split()
+                var options = c.fitOptions
+                options.seed = rng.next()   // the stream rng.split() would give, as before
                 let t1 = clock.now
                 let fit: LinearRewardFit
                 switch learner {
                 case .partialReturn:
-                    fit = PartialReturnObjective(data: subset, l2Penalty: c.l2Penalty).fit(options: c.fitOptions, using: &fitRNG)
+                    fit = PartialReturnObjective(data: subset, l2Penalty: c.l2Penalty).fit(options: options)
                 case .regret:
                     fit = RegretObjective(mdp: mdp, data: subset, library: library, temperature: c.softMaximumTemperature,
-                                          l2Penalty: c.l2Penalty).fit(options: c.fitOptions, using: &fitRNG)
+                                          l2Penalty: c.l2Penalty).fit(options: options)
                 }
                 let fitTime = (clock.now - t1).inSeconds
                 let score = try evaluator.scaledReturn(learnedWeights: fit.weights)

@@ -87,7 +87,7 @@ struct ExperimentRegret: ParsableCommand {
         if let report {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(result).write(to: URL(fileURLWithPath: report))
+            try AtomicFileWriter.write(Array(encoder.encode(result)), to: URL(fileURLWithPath: report))
             stderr.write("report written to \(report)\n")
         }
     }

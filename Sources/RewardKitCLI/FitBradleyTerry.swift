@@ -128,18 +128,18 @@ struct FitBradleyTerry: ParsableCommand {
         let board = Leaderboard(model: fitted, comparisons: data, intervals: strengthIntervals, topCount: top)
 
         if let output {
-            var csv = "item,strength" + (strengthIntervals == nil ? "" : ",std_error,lower,upper") + "\n"
+            var csv = CSVWriter(header: ["item", "strength"] + (strengthIntervals == nil ? [] : ["std_error", "lower", "upper"]))
             for entry in board.entries {
-                csv += csvField(entry.item) + "," + "\(entry.strength)"
+                var record = [entry.item, "\(entry.strength)"]
                 if let se = entry.standardError, let lower = entry.lower, let upper = entry.upper {
-                    csv += ",\(se),\(lower),\(upper)"
+                    record += ["\(se)", "\(lower)", "\(upper)"]
                 }
-                csv += "\n"
+                csv.appendRecord(record)
             }
             do {
-                try csv.write(toFile: output, atomically: true, encoding: .utf8)
+                try AtomicFileWriter.write(csv.text, to: URL(fileURLWithPath: output))
             } catch {
-                throw fail("cannot write \(output): \(error.localizedDescription)")
+                throw fail("cannot write \(output): \(error.detail)")
             }
         } else {
             var text = board.formattedTable() + "\n"
@@ -195,17 +195,10 @@ struct FitBradleyTerry: ParsableCommand {
             }
             do {
                 let bytes = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-                try (bytes + Data("\n".utf8)).write(to: URL(fileURLWithPath: report))
+                try AtomicFileWriter.write(Array(bytes + Data("\n".utf8)), to: URL(fileURLWithPath: report))
             } catch {
                 throw fail("cannot write \(report): \(error.localizedDescription)")
             }
         }
-    }
-
-    func csvField(_ text: String) -> String {
-        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return text
     }
 }

@@ -252,7 +252,7 @@ struct GPMFit: ParsableCommand {
     func writeReport(_ json: [String: Any], to path: String) throws {
         do {
             let bytes = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-            try (bytes + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+            try AtomicFileWriter.write(Array(bytes + Data("\n".utf8)), to: URL(fileURLWithPath: path))
         } catch {
             throw fail("cannot write \(path): \(error.localizedDescription)")
         }

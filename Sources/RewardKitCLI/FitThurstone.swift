@@ -143,7 +143,7 @@ struct ThurstoneFit: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
             do {
-                try encoder.encode(value).write(to: URL(fileURLWithPath: report))
+                try AtomicFileWriter.write(Array(encoder.encode(value)), to: URL(fileURLWithPath: report))
             } catch {
                 FileHandle.standardError.write(Data("error: cannot write \(report): \(error.localizedDescription)\n".utf8))
                 throw ExitCode.failure

@@ -138,8 +138,8 @@ struct LeaderboardCommand: ParsableCommand {
         let board = ArenaLeaderboard(model: model, conversion: conversion, bootstrap: result, interval: interval, level: level)
 
         if let output {
-            do { try board.csvText().write(toFile: output, atomically: true, encoding: .utf8) } catch {
-                throw fail("cannot write \(output): \(error.localizedDescription)")
+            do { try AtomicFileWriter.write(board.csvText(), to: URL(fileURLWithPath: output)) } catch {
+                throw fail("cannot write \(output): \(error.detail)")
             }
         } else {
             var text = board.formattedTable() + "\n"
@@ -154,12 +154,12 @@ struct LeaderboardCommand: ParsableCommand {
             do {
                 try FileManager.default.createDirectory(atPath: svg, withIntermediateDirectories: true)
                 let title = model.coefficients.isEmpty ? "Leaderboard" : "Leaderboard (style controlled)"
-                try ArenaCharts.leaderboardSVG(board, title: title)
-                    .write(toFile: (svg as NSString).appendingPathComponent("leaderboard.svg"), atomically: true, encoding: .utf8)
+                try AtomicFileWriter.write(ArenaCharts.leaderboardSVG(board, title: title),
+                                           to: URL(fileURLWithPath: svg).appendingPathComponent("leaderboard.svg"))
                 let topItems = Array(model.ranking.prefix(top))
-                try ArenaCharts.heatmapSVG(items: topItems.map { model.items[$0] }, scores: model.expectedScores(topItems),
-                                           title: "Expected score, row vs column (style-neutral)")
-                    .write(toFile: (svg as NSString).appendingPathComponent("win-probabilities.svg"), atomically: true, encoding: .utf8)
+                try AtomicFileWriter.write(ArenaCharts.heatmapSVG(items: topItems.map { model.items[$0] }, scores: model.expectedScores(topItems),
+                                                                  title: "Expected score, row vs column (style-neutral)"),
+                                           to: URL(fileURLWithPath: svg).appendingPathComponent("win-probabilities.svg"))
             } catch {
                 throw fail("cannot write SVG files into \(svg): \(error.localizedDescription)")
             }
@@ -208,7 +208,7 @@ struct LeaderboardCommand: ParsableCommand {
             }
             do {
                 let bytes = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-                try (bytes + Data("\n".utf8)).write(to: URL(fileURLWithPath: report))
+                try AtomicFileWriter.write(Array(bytes + Data("\n".utf8)), to: URL(fileURLWithPath: report))
             } catch {
                 throw fail("cannot write \(report): \(error.localizedDescription)")
             }

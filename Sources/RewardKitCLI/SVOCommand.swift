@@ -127,7 +127,7 @@ struct SVO: ParsableCommand {
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
             let data = try encoder.encode(Report(responses: responses, target: valueTarget, l2Penalty: l2, respondents: reports))
             do {
-                try data.write(to: URL(fileURLWithPath: report))
+                try AtomicFileWriter.write(Array(data), to: URL(fileURLWithPath: report))
             } catch {
                 FileHandle.standardError.write(Data("error: cannot write \(report): \(error.localizedDescription)\n".utf8))
                 throw ExitCode.failure

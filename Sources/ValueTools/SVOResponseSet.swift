@@ -1,3 +1,4 @@
+import Foundation
 import FileFormats
 import PreferenceData
 
@@ -48,19 +49,19 @@ public struct SVOResponseSet: Sendable, Hashable {
 
     /// Loads a response CSV file.
     public init(csvFile path: String, measure: SVOSliderMeasure = .primary) throws(SVOError) {
-        let table: ValueCSV
-        do throws(DataError) { table = try ValueCSV(path: path) } catch { throw SVOError.data(error) }
+        let table: CSVTable
+        do throws(DataError) { table = try CSVTable(url: URL(fileURLWithPath: path)) } catch { throw SVOError.data(error) }
         try self.init(table: table, measure: measure)
     }
 
     /// Parses response CSV text; `source` names it in errors.
     public init(csv text: String, source: String = "<memory>", measure: SVOSliderMeasure = .primary) throws(SVOError) {
-        let table: ValueCSV
-        do throws(DataError) { table = try ValueCSV(text: text, source: source) } catch { throw SVOError.data(error) }
+        let table: CSVTable
+        do throws(DataError) { table = try CSVTable(text: text, source: source) } catch { throw SVOError.data(error) }
         try self.init(table: table, measure: measure)
     }
 
-    init(table: ValueCSV, measure: SVOSliderMeasure) throws(SVOError) {
+    init(table: CSVTable, measure: SVOSliderMeasure) throws(SVOError) {
         self.measure = measure
         let source = table.source
         let respondentColumn: Int, itemColumn: Int, optionColumn: Int

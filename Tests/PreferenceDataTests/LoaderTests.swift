@@ -100,7 +100,7 @@ struct LoaderTests {
             ("winner,loser\na,b\na,b,c\n", 3, .malformedLine("expected 2 fields, found 3")),
             ("winner,loser\na\n", 2, .malformedLine("expected 2 fields, found 1")),
             ("winner,loser\n\"a,b\n", 2, .malformedLine("unterminated quoted field")),
-            ("winner,loser\n\"a\"x,b\n", 2, .malformedLine("unexpected character after a closing quote")),
+            ("winner,loser\n\"a\"x,b\n", 2, .malformedLine("text after a closing quote")),
             ("winner,loser\n,b\n", 2, .malformedLine("empty winner name")),
             ("winner,loser\na,\"\"\n", 2, .malformedLine("empty loser name")),
         ]

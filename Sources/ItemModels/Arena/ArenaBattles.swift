@@ -135,67 +135,43 @@ public struct ArenaBattles: Sendable {
     ///   z_w + z_l + 1 ≤ 0, and every error of ``ComparisonSet/init(csvFile:)``.
     public init(csvFile path: String, covariates specifications: [CovariateSpecification],
                 normalization: CovariateNormalization = .none) throws(DataError) {
-        let comparisons = try ComparisonSet(csvFile: path)
+        var columns: [String] = []
+        for spec in specifications {
+            switch spec {
+            case .perAnswer(let w, let l): columns += [w, l]
+            case .battle(let c): columns.append(c)
+            }
+        }
+        // One pass over the file: the comparisons and the covariate columns' numbers together.
+        var reader = CSVReader(bytes: try CSVReader.readFile(path), source: path)
+        let (comparisons, numbers, lineOfRecord) = try ComparisonSet.parseCSV(&reader, numericColumns: columns)
         if specifications.isEmpty {
             self = ArenaBattles(comparisons)
             return
         }
-        let bytes = try readBytes(path)
-        var reader = CSVRecordReader(bytes: bytes, source: path)
-        guard let (headerLine, header) = try reader.next() else { throw DataError(file: path, reason: .emptyFile) }
-        let names = header.map { $0.lowercased() }
-        func column(_ name: String) throws(DataError) -> Int {
-            guard let index = names.firstIndex(of: name.lowercased()) else {
-                throw DataError(file: path, line: headerLine, reason: .missingColumn(name))
-            }
-            return index
-        }
-        var columnPairs: [(Int, Int?)] = []
-        for spec in specifications {
-            switch spec {
-            case .perAnswer(let w, let l): columnPairs.append((try column(w), try column(l)))
-            case .battle(let c): columnPairs.append((try column(c), nil))
-            }
-        }
-        let m = comparisons.count, k = specifications.count
+        let m = comparisons.count, k = specifications.count, perRecord = columns.count
         var values = [Double](repeating: 0, count: m * k)
-        var record = 0
-        while let (line, fields) = try reader.next() {
-            guard record < m else {
-                throw DataError(file: path, line: line, reason: .malformedLine("more records than the comparison loader read"))
-            }
-            func number(_ index: Int) throws(DataError) -> Double {
-                guard index < fields.count else {
-                    throw DataError(file: path, line: line, reason: .malformedLine("expected \(names.count) fields, found \(fields.count)"))
-                }
-                let text = fields[index].trimmingCharacters(in: .whitespaces)
-                guard let value = Double(text), value.isFinite else {
-                    throw DataError(file: path, line: line,
-                                    reason: .invalidValue("column '\(names[index])': '\(text)' is not a finite number"))
-                }
-                return value
-            }
-            for (a, pair) in columnPairs.enumerated() {
-                let first = try number(pair.0)
+        for record in 0..<m {
+            var next = record * perRecord
+            for (a, spec) in specifications.enumerated() {
+                let first = numbers[next]
+                next += 1
                 var c = first
-                if let second = pair.1 {
-                    let z = try number(second)
+                if case .perAnswer(let w, let l) = spec {
+                    let z = numbers[next]
+                    next += 1
                     c = first - z
                     if normalization == .arena {
                         let denominator = first + z + 1
                         guard denominator > 0 else {
-                            throw DataError(file: path, line: line, reason: .invalidValue(
-                                "arena normalization needs \(names[pair.0]) + \(names[second]) + 1 > 0, found \(denominator)"))
+                            throw DataError(file: path, line: lineOfRecord[record], reason: .invalidValue(
+                                "arena normalization needs \(w.lowercased()) + \(l.lowercased()) + 1 > 0, found \(denominator)"))
                         }
                         c /= denominator
                     }
                 }
                 values[record * k + a] = c
             }
-            record += 1
-        }
-        if record != m {
-            throw DataError(file: path, reason: .rowCountMismatch(expected: m, found: record))
         }
         var tensor = Tensor(shape: [m, k], scalars: values)
         var scales = [Double](repeating: 1, count: k)

@@ -61,20 +61,11 @@ extension FeaturePairs {
         if let prompts { try NumPyFile.write(prompts, to: url("prompt.npy")); written.append(url("prompt.npy")) }
         if let margins { try NumPyFile.write(Tensor(margins), to: url("margin.npy")); written.append(url("margin.npy")) }
         if let userIDs {
-            var text = "user\n"
-            for id in userIDs { text += UserTable.csvField(users.names[id]) + "\n" }
-            try AtomicFileWriter.write(text, to: url("users.csv"))
+            var writer = CSVWriter(header: ["user"])
+            for id in userIDs { writer.appendRecord([users.names[id]]) }
+            try AtomicFileWriter.write(writer.text, to: url("users.csv"))
             written.append(url("users.csv"))
         }
         return written
-    }
-}
-
-extension UserTable {
-    /// A CSV field, quoted when it contains a separator, a quote, a line break or edge spaces.
-    static func csvField(_ name: String) -> String {
-        let needsQuotes = name.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
-            || name.first == " " || name.last == " "
-        return needsQuotes ? "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : name
     }
 }

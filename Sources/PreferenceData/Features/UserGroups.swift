@@ -32,13 +32,10 @@ public struct UserGroups: Sendable, Equatable {
     }
 
     private static func parse(_ table: CSVTable, source: String) throws(DataError) -> UserGroups {
-        let userColumn = try table.column("user", source: source)
-        let groupColumn = try table.column("group", source: source)
+        let userColumn = try table.column("user")
+        let groupColumn = try table.column("group")
         var mapping = [String: String]()
         for (line, fields) in table.rows {
-            guard fields.count == table.header.count else {
-                throw DataError(file: source, line: line, reason: .malformedLine("\(fields.count) fields, the header has \(table.header.count)"))
-            }
             let user = fields[userColumn], group = fields[groupColumn]
             guard !user.isEmpty else { throw DataError(file: source, line: line, reason: .malformedLine("empty user name")) }
             guard !group.isEmpty else { throw DataError(file: source, line: line, reason: .malformedLine("empty group name")) }

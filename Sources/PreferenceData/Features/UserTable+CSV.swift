@@ -19,13 +19,10 @@ extension UserTable {
 
     private mutating func readUserColumn(_ table: CSVTable, source: String) throws(DataError) -> [Int] {
         var users = self
-        let column = try table.column("user", source: source)
+        let column = try table.column("user")
         var ids = [Int]()
         ids.reserveCapacity(table.rows.count)
         for (line, fields) in table.rows {
-            guard fields.count == table.header.count else {
-                throw DataError(file: source, line: line, reason: .malformedLine("\(fields.count) fields, the header has \(table.header.count)"))
-            }
             let name = fields[column]
             guard !name.isEmpty else { throw DataError(file: source, line: line, reason: .malformedLine("empty user name")) }
             ids.append(users.intern(name))

@@ -1,3 +1,4 @@
+import Foundation
 import FileFormats
 import NumericCore
 
@@ -73,15 +74,15 @@ public struct ProbabilisticComparisons: Sendable, Hashable {
     /// Loads soft labels from CSV: columns `winner`, `loser`, `probability` (P(winner ≻ loser) in
     /// [0, 1]) and optional `weight` (finite, ≥ 0); names case-insensitive, other columns ignored.
     public init(softLabelCSVFile path: String) throws(DataError) {
-        try self.init(softLabelTable: try ValueCSV(path: path))
+        try self.init(softLabelTable: try CSVTable(url: URL(fileURLWithPath: path)))
     }
 
     /// Parses soft-label CSV text (see ``init(softLabelCSVFile:)``).
     public init(softLabelCSV text: String, source: String = "<memory>") throws(DataError) {
-        try self.init(softLabelTable: try ValueCSV(text: text, source: source))
+        try self.init(softLabelTable: try CSVTable(text: text, source: source))
     }
 
-    init(softLabelTable table: ValueCSV) throws(DataError) {
+    init(softLabelTable table: CSVTable) throws(DataError) {
         let w = try table.column("winner"), l = try table.column("loser"), p = try table.column("probability")
         let weightColumn = table.optionalColumn("weight")
         var index = [String: Int]()

@@ -59,7 +59,7 @@ public struct ThurstonianFitter: Sendable {
         }
         guard n >= 2, data.count > 0 else {
             return ThurstonianFit(model: likelihood.model(x0, items: data.items), objective: 0, logLikelihood: 0,
-                                  iterations: 0, converged: true, stopReason: "no comparisons")
+                                  iterations: 0, converged: true, stopReason: .noComparisons)
         }
         let result = optimizer.minimize(from: x0) { xPrime, gradient in
             var x = xPrime
@@ -76,7 +76,7 @@ public struct ThurstonianFitter: Sendable {
         let nll = unpenalized.evaluate(x, gradient: &scratch)
         return ThurstonianFit(model: model, objective: result.value, logLikelihood: -nll,
                               iterations: result.iterations, converged: result.converged,
-                              stopReason: result.stopReason.description)
+                              stopReason: ThurstonianFit.StopReason(result.stopReason))
     }
 }
 
@@ -92,6 +92,39 @@ public struct ThurstonianFit: Sendable, Hashable, Codable {
     public var iterations: Int
     /// Whether L-BFGS met a convergence criterion.
     public var converged: Bool
-    /// L-BFGS's stop reason.
-    public var stopReason: String
+    /// Why the fit stopped.
+    public var stopReason: StopReason
+
+    /// Why a Thurstonian fit stopped: L-BFGS's reasons, or no data to fit. Reports write the raw
+    /// value (lowerCamelCase, as ``BradleyTerryFitReport/StopReason``).
+    public enum StopReason: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+        /// max |∇f| reached the gradient tolerance.
+        case gradientToleranceReached
+        /// The relative change of f fell below the function tolerance.
+        case relativeFunctionChange
+        /// The iteration limit was reached first.
+        case maximumIterations
+        /// The function-evaluation limit was reached first.
+        case maximumFunctionEvaluations
+        /// No step along the search direction decreased f enough.
+        case lineSearchFailed
+        /// f or ∇f was not finite.
+        case nonFiniteValue
+        /// Fewer than two items or no records: nothing was fitted.
+        case noComparisons
+
+        /// The reason L-BFGS gave.
+        public init(_ reason: LBFGS<Double>.StopReason) {
+            switch reason {
+            case .gradientToleranceReached: self = .gradientToleranceReached
+            case .relativeFunctionChange: self = .relativeFunctionChange
+            case .maximumIterations: self = .maximumIterations
+            case .maximumFunctionEvaluations: self = .maximumFunctionEvaluations
+            case .lineSearchFailed: self = .lineSearchFailed
+            case .nonFiniteValue: self = .nonFiniteValue
+            }
+        }
+
+        public var description: String { rawValue }
+    }
 }

@@ -76,7 +76,7 @@ public struct ThurstonianFitter: Sendable {
         let nll = unpenalized.evaluate(x, gradient: &scratch)
         return ThurstonianFit(model: model, objective: result.value, logLikelihood: -nll,
                               iterations: result.iterations, converged: result.converged,
-                              stopReason: ThurstonianFit.StopReason(result.stopReason))
+                              stopReason: .optimizer(result.stopReason))
     }
 }
 
@@ -95,34 +95,44 @@ public struct ThurstonianFit: Sendable, Hashable, Codable {
     /// Why the fit stopped.
     public var stopReason: StopReason
 
-    /// Why a Thurstonian fit stopped: L-BFGS's reasons, or no data to fit. Reports write the raw
-    /// value (lowerCamelCase, as ``BradleyTerryFitReport/StopReason``).
-    public enum StopReason: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
-        /// max |∇f| reached the gradient tolerance.
-        case gradientToleranceReached
-        /// The relative change of f fell below the function tolerance.
-        case relativeFunctionChange
-        /// The iteration limit was reached first.
-        case maximumIterations
-        /// The function-evaluation limit was reached first.
-        case maximumFunctionEvaluations
-        /// No step along the search direction decreased f enough.
-        case lineSearchFailed
-        /// f or ∇f was not finite.
-        case nonFiniteValue
+    /// Why a Thurstonian fit stopped: L-BFGS's reason, or no data to fit. Reports write
+    /// ``rawValue`` (lowerCamelCase, as ``BradleyTerryFitReport/StopReason``).
+    public enum StopReason: Sendable, Hashable, Codable, RawRepresentable, CustomStringConvertible {
+        /// The optimizer stopped for this reason.
+        case optimizer(LBFGS<Double>.StopReason)
         /// Fewer than two items or no records: nothing was fitted.
         case noComparisons
 
-        /// The reason L-BFGS gave.
-        public init(_ reason: LBFGS<Double>.StopReason) {
-            switch reason {
-            case .gradientToleranceReached: self = .gradientToleranceReached
-            case .relativeFunctionChange: self = .relativeFunctionChange
-            case .maximumIterations: self = .maximumIterations
-            case .maximumFunctionEvaluations: self = .maximumFunctionEvaluations
-            case .lineSearchFailed: self = .lineSearchFailed
-            case .nonFiniteValue: self = .nonFiniteValue
+        /// L-BFGS's raw value, or `noComparisons`.
+        public var rawValue: String {
+            switch self {
+            case .optimizer(let reason): return reason.rawValue
+            case .noComparisons: return "noComparisons"
             }
+        }
+
+        public init?(rawValue: String) {
+            if rawValue == "noComparisons" {
+                self = .noComparisons
+            } else if let reason = LBFGS<Double>.StopReason(rawValue: rawValue) {
+                self = .optimizer(reason)
+            } else {
+                return nil
+            }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let raw = try decoder.singleValueContainer().decode(String.self)
+            guard let value = StopReason(rawValue: raw) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "unknown stop reason '\(raw)'"))
+            }
+            self = value
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
         }
 
         public var description: String { rawValue }

@@ -137,7 +137,7 @@ struct ThurstoneFit: ParsableCommand {
             let value = Report(comparisons: comparisons, softLabels: soft, variance: variance.rawValue, records: data.count,
                                trainingRecords: training.count, heldOutRecords: test?.count ?? 0,
                                meanPenalty: meanPenalty, scalePenalty: scalePenalty, logLikelihood: fit.logLikelihood,
-                               iterations: fit.iterations, converged: fit.converged, stopReason: fit.stopReason,
+                               iterations: fit.iterations, converged: fit.converged, stopReason: fit.stopReason.rawValue,
                                items: items, training: trainingDiagnostics, heldOut: heldOutDiagnostics)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -98,7 +98,6 @@ public struct ArenaRating: Sendable {
 
     /// Throws when the data cannot be fitted (see ``fit(_:)``).
     func checkFittable(_ data: ContestData, items: [String]) throws(BradleyTerryError) {
-        let n = data.itemCount
         var total = 0.0, tieWeight = 0.0
         for u in 0..<data.rowCount {
             total += data.firstWins[u] + data.secondWins[u] + data.ties[u]
@@ -108,16 +107,7 @@ public struct ArenaRating: Sendable {
         if configuration.hasTieParameter && !(tieWeight > 0 && total - tieWeight > 0) {
             throw .tieParameterUndefined(ties: tieWeight, decisive: total - tieWeight)
         }
-        if configuration.l2Penalty == 0 {
-            let graph = ComparisonGraph(data.aggregated)
-            if !graph.isStronglyConnected {
-                let totals = data.itemTotals()
-                throw .notStronglyConnected(
-                    components: graph.components.map { $0.map { items[$0] } },
-                    neverLost: (0..<n).filter { totals.losses[$0] == 0 }.map { items[$0] },
-                    neverWon: (0..<n).filter { totals.wins[$0] == 0 }.map { items[$0] })
-            }
-        }
+        if configuration.l2Penalty == 0 { try ComparisonGraph.requireStronglyConnected(data.aggregated, items: items) }
     }
 
     struct SolveOutcome {

@@ -170,23 +170,7 @@ public struct BradleyTerry: Sendable {
             let rate = ties / (ties + decisive)
             tieStart = configuration.ties == .davidson ? log(2 * rate / (1 - rate)) : log((1 + rate) / (1 - rate))
         }
-        if configuration.l2Penalty == 0 {
-            let graph = ComparisonGraph(data)
-            if !graph.isStronglyConnected {
-                var wins = [Double](repeating: 0, count: n), losses = wins
-                for q in 0..<data.pairCount {
-                    let i = Int(data.first[q]), j = Int(data.second[q])
-                    wins[i] += data.firstWins[q] + data.ties[q]
-                    losses[j] += data.firstWins[q] + data.ties[q]
-                    wins[j] += data.secondWins[q] + data.ties[q]
-                    losses[i] += data.secondWins[q] + data.ties[q]
-                }
-                throw .notStronglyConnected(
-                    components: graph.components.map { $0.map { items[$0] } },
-                    neverLost: (0..<n).filter { losses[$0] == 0 }.map { items[$0] },
-                    neverWon: (0..<n).filter { wins[$0] == 0 }.map { items[$0] })
-            }
-        }
+        if configuration.l2Penalty == 0 { try ComparisonGraph.requireStronglyConnected(data, items: items) }
         var x = initial ?? [Double](repeating: 0, count: n)
         if configuration.hasTieParameter {
             if x.count == n { x.append(tieStart) }

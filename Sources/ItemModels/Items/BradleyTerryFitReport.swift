@@ -1,7 +1,7 @@
 /// How an item-level fit ended.
 public struct BradleyTerryFitReport: Sendable, Equatable, Codable {
     /// Why the solver stopped.
-    public enum StopReason: String, Sendable, Equatable, Codable {
+    public enum StopReason: String, Sendable, Equatable, Codable, CaseIterable {
         /// max |∇F| reached the tolerance.
         case gradientTolerance
         /// The iteration limit was reached first.

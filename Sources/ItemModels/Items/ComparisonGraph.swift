@@ -77,3 +77,26 @@ public struct ComparisonGraph: Sendable {
     /// Whether the graph is strongly connected.
     public var isStronglyConnected: Bool { components.count <= 1 }
 }
+
+extension ComparisonGraph {
+    /// The connectivity diagnosis of an unpenalized fit: throws
+    /// ``BradleyTerryError/notStronglyConnected(components:neverLost:neverWon:)`` — naming the
+    /// components and the items that never lost or never won (a tie counts as both) — unless the
+    /// graph of `data` is strongly connected.
+    static func requireStronglyConnected(_ data: AggregatedComparisons, items: [String]) throws(BradleyTerryError) {
+        let graph = ComparisonGraph(data)
+        if graph.isStronglyConnected { return }
+        let n = data.itemCount
+        var wins = [Double](repeating: 0, count: n), losses = wins
+        for q in 0..<data.pairCount {
+            let i = Int(data.first[q]), j = Int(data.second[q])
+            let a = data.firstWins[q], b = data.secondWins[q], t = data.ties[q]
+            wins[i] += a + t; losses[i] += b + t
+            wins[j] += b + t; losses[j] += a + t
+        }
+        throw .notStronglyConnected(
+            components: graph.components.map { $0.map { items[$0] } },
+            neverLost: (0..<n).filter { losses[$0] == 0 }.map { items[$0] },
+            neverWon: (0..<n).filter { wins[$0] == 0 }.map { items[$0] })
+    }
+}

@@ -59,7 +59,7 @@ public struct ThurstonianFitter: Sendable {
         }
         guard n >= 2, data.count > 0 else {
             return ThurstonianFit(model: likelihood.model(x0, items: data.items), objective: 0, logLikelihood: 0,
-                                  iterations: 0, converged: true, stopReason: "no comparisons")
+                                  iterations: 0, converged: true, stopReason: .noComparisons)
         }
         let result = optimizer.minimize(from: x0) { xPrime, gradient in
             var x = xPrime
@@ -76,7 +76,7 @@ public struct ThurstonianFitter: Sendable {
         let nll = unpenalized.evaluate(x, gradient: &scratch)
         return ThurstonianFit(model: model, objective: result.value, logLikelihood: -nll,
                               iterations: result.iterations, converged: result.converged,
-                              stopReason: result.stopReason.description)
+                              stopReason: .optimizer(result.stopReason))
     }
 }
 
@@ -92,6 +92,49 @@ public struct ThurstonianFit: Sendable, Hashable, Codable {
     public var iterations: Int
     /// Whether L-BFGS met a convergence criterion.
     public var converged: Bool
-    /// L-BFGS's stop reason.
-    public var stopReason: String
+    /// Why the fit stopped.
+    public var stopReason: StopReason
+
+    /// Why a Thurstonian fit stopped: L-BFGS's reason, or no data to fit. Reports write
+    /// ``rawValue`` (lowerCamelCase, as ``BradleyTerryFitReport/StopReason``).
+    public enum StopReason: Sendable, Hashable, Codable, RawRepresentable, CustomStringConvertible {
+        /// The optimizer stopped for this reason.
+        case optimizer(LBFGS<Double>.StopReason)
+        /// Fewer than two items or no records: nothing was fitted.
+        case noComparisons
+
+        /// L-BFGS's raw value, or `noComparisons`.
+        public var rawValue: String {
+            switch self {
+            case .optimizer(let reason): return reason.rawValue
+            case .noComparisons: return "noComparisons"
+            }
+        }
+
+        public init?(rawValue: String) {
+            if rawValue == "noComparisons" {
+                self = .noComparisons
+            } else if let reason = LBFGS<Double>.StopReason(rawValue: rawValue) {
+                self = .optimizer(reason)
+            } else {
+                return nil
+            }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let raw = try decoder.singleValueContainer().decode(String.self)
+            guard let value = StopReason(rawValue: raw) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "unknown stop reason '\(raw)'"))
+            }
+            self = value
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+
+        public var description: String { rawValue }
+    }
 }

@@ -44,6 +44,28 @@ struct FixtureTests {
         }
     }
 
+    @Test("every family's safetensors export reads back into the same model")
+    func safeTensorsExports() throws {
+        let expected = try Self.recorded()
+        for (name, file) in FamilySamples.modelFiles() {
+            let export = try SafeTensorsFile.decode(file.safeTensorsExport().encoded())
+            #expect(export.metadata["format"] == "pt" && export.metadata["rkmodel_kind"] == file.kind, "\(name)")
+            let back = try ModelFile(safeTensorsExport: export)
+            let want: Tensor<Double> = try expected.tensor(name)
+            #expect(try FamilySamples.predictions(back) == want.scalars, "\(name)")
+        }
+        // The reward head's export keeps its PyTorch metadata and reads back through RewardHead.
+        let head = sampleHeads(Float.self)[1]
+        let export = head.safeTensors()
+        #expect(export.metadata["family"] == "mlp" && export.metadata["widths"] == "6,5,4,1")
+        let x = FamilySamples.inputs().chosen
+        #expect(try RewardHead<Float>(safeTensors: SafeTensorsFile.decode(export.encoded())).rewards(x) == head.rewards(x))
+        // An export without the model-file metadata is a typed error.
+        var bare = export
+        bare.metadata["rkmodel_metadata"] = nil
+        #expect(throws: ModelFileError.self) { try RewardHead<Float>(safeTensors: bare) }
+    }
+
     @Test("a version-1 fixture re-saved is a version-2 file of the same model")
     func upgrade() throws {
         let old = try ModelFile.read(from: Self.folder.appendingPathComponent("gpm-features.rkmodel"))

@@ -128,14 +128,21 @@ extension RewardHead {
     }
 
     /// The head's tensors as safetensors (PyTorch names and layouts), with the architecture in the
-    /// `__metadata__` strings (`family`, `widths`, `activation`, `temperature`).
+    /// `__metadata__` strings (`family`: `linear` or `mlp`, `widths`, `activation`, `temperature`) and
+    /// the model file's kind (`rkmodel_kind`) and metadata (`rkmodel_metadata`), so the export reads back
+    /// into the same head (``init(safeTensors:source:)``).
     public func safeTensors() -> SafeTensorsFile {
-        var metadata = ["format": "pt", "family": family, "temperature": "\(objective.temperature)"]
+        var metadata = ["family": family, "temperature": "\(objective.temperature)"]
         if case .mlp(let head) = self {
             metadata["widths"] = head.widths.map(String.init).joined(separator: ",")
             metadata["activation"] = head.activation.rawValue
         }
-        return SafeTensorsFile(tensors: namedTensors, metadata: metadata)
+        return modelFile().safeTensorsExport(extra: metadata)
+    }
+
+    /// Reads a head from its ``safeTensors()`` export.
+    public init(safeTensors export: SafeTensorsFile, source: String = "safetensors") throws(ModelFileError) {
+        try self.init(modelFile: ModelFile(safeTensorsExport: export, source: source), source: source)
     }
 
     /// Writes ``safeTensors()`` to `url`, atomically.

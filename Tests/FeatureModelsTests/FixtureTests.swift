@@ -10,6 +10,13 @@ struct FixtureTests {
 
     static func recorded() throws -> ModelFile { try ModelFile.read(from: folder.appendingPathComponent("predictions.rkmodel")) }
 
+    /// The predictions were computed in Float by the code that wrote the fixtures; the one MLP pass
+    /// orders some sums differently (bias after the product, gemv column sums), so they agree to
+    /// Float rounding rather than bit for bit.
+    static func close(_ a: [Double], _ b: [Double]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 + 1e-5 * abs($1) }
+    }
+
     @Test("every committed version-1 fixture loads and predicts what the model it came from predicted")
     func fixturesLoad() throws {
         let expected = try Self.recorded()
@@ -19,7 +26,7 @@ struct FixtureTests {
             let file = try ModelFile.read(from: Self.folder.appendingPathComponent("\(name).rkmodel"))
             #expect(file.metadata["format_version"] == nil, "\(name) fixture predates format_version")
             let want: Tensor<Double> = try expected.tensor(name)
-            #expect(try FamilySamples.predictions(file) == want.scalars, "\(name)")
+            #expect(Self.close(try FamilySamples.predictions(file), want.scalars), "\(name)")
         }
     }
 
@@ -29,7 +36,7 @@ struct FixtureTests {
         for (name, file) in FamilySamples.modelFiles() {
             let decoded = try ModelFile.decode(file.encoded())
             let want: Tensor<Double> = try expected.tensor(name)
-            #expect(try FamilySamples.predictions(decoded) == want.scalars, "\(name)")
+            #expect(Self.close(try FamilySamples.predictions(decoded), want.scalars), "\(name)")
             #expect(decoded.metadata["family"]?.stringValue == decoded.kind, "\(name)")
             let isHead = name.hasPrefix("reward-head")
             #expect((isHead ? decoded.metadata["head_format_version"] : decoded.metadata["format_version"])?.intValue
@@ -49,10 +56,10 @@ struct FixtureTests {
         let expected = try Self.recorded()
         for (name, file) in FamilySamples.modelFiles() {
             let export = try SafeTensorsFile.decode(file.safeTensorsExport().encoded())
-            #expect(export.metadata["format"] == "pt" && export.metadata["rkmodel_kind"] == file.kind, "\(name)")
+            #expect(export.metadata["format"] == "pt" && export.metadata["kind"] == file.kind, "\(name)")
             let back = try ModelFile(safeTensorsExport: export)
             let want: Tensor<Double> = try expected.tensor(name)
-            #expect(try FamilySamples.predictions(back) == want.scalars, "\(name)")
+            #expect(Self.close(try FamilySamples.predictions(back), want.scalars), "\(name)")
         }
         // The reward head's export keeps its PyTorch metadata and reads back through RewardHead.
         let head = sampleHeads(Float.self)[1]

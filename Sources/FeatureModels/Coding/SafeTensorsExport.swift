@@ -1,31 +1,27 @@
 import FileFormats
 import NumericCore
 
-/// Safetensors exports of every family: the model file's tensors under the same names (MLPs in
-/// PyTorch's `layers.{2l}.weight` `[out, in]` coding), with `__metadata__` holding `format: pt`,
-/// `family` (the family name; the kind unless the family says otherwise), `rkmodel_kind` (the
-/// model-file kind) and `rkmodel_metadata`, the model file's metadata as JSON, so
-/// that an export reads back into the model it came from (``ModelFile/init(safeTensorsExport:source:)``).
+/// Safetensors exports of every family: ``ModelFile/safeTensors()`` (the model file's tensors under
+/// the same names — MLPs in PyTorch's `layers.{2l}.weight` `[out, in]` coding — with `format: pt`,
+/// `producer`, `kind` and each metadata entry as text), plus `rkmodel_metadata`, the model file's
+/// metadata as JSON, so that an export reads back into the model it came from
+/// (``ModelFile/init(safeTensorsExport:source:)``).
 extension ModelFile {
     /// The `__metadata__` key holding the model file's metadata as JSON.
     package static var exportMetadataKey: String { "rkmodel_metadata" }
-    /// The `__metadata__` key holding the model file's kind.
-    package static var exportKindKey: String { "rkmodel_kind" }
 
-    /// The file's tensors and metadata as safetensors; `extra` adds `__metadata__` strings.
+    /// ``safeTensors()`` with the metadata as JSON; `extra` adds (or replaces) `__metadata__` strings.
     package func safeTensorsExport(extra: [String: String] = [:]) -> SafeTensorsFile {
-        var metadata = extra
-        metadata["format"] = "pt"
-        metadata["family"] = extra["family"] ?? kind
-        metadata[Self.exportKindKey] = kind
-        metadata[Self.exportMetadataKey] = JSONValue.object(self.metadata).serialized()
-        return SafeTensorsFile(tensors: tensors, metadata: metadata)
+        var export = safeTensors()
+        export.metadata[Self.exportMetadataKey] = JSONValue.object(metadata).serialized()
+        for (key, value) in extra { export.metadata[key] = value }
+        return export
     }
 
     /// The model file a ``safeTensorsExport(extra:)`` came from.
     package init(safeTensorsExport export: SafeTensorsFile, source: String = "safetensors") throws(ModelFileError) {
-        guard let kind = export.metadata[Self.exportKindKey] else {
-            throw ModelFileError(file: source, reason: .invalidMetadata("the safetensors metadata has no '\(Self.exportKindKey)'"))
+        guard let kind = export.metadata["kind"] else {
+            throw ModelFileError(file: source, reason: .invalidMetadata("the safetensors metadata has no 'kind'"))
         }
         guard let text = export.metadata[Self.exportMetadataKey] else {
             throw ModelFileError(file: source, reason: .invalidMetadata("the safetensors metadata has no '\(Self.exportMetadataKey)'"))

@@ -129,7 +129,7 @@ extension RewardHead {
 
     /// The head's tensors as safetensors (PyTorch names and layouts), with the architecture in the
     /// `__metadata__` strings (`family`: `linear` or `mlp`, `widths`, `activation`, `temperature`) and
-    /// the model file's kind (`rkmodel_kind`) and metadata (`rkmodel_metadata`), so the export reads back
+    /// the model file's kind (`kind`) and metadata (`rkmodel_metadata`, and each entry as text), so the export reads back
     /// into the same head (``init(safeTensors:source:)``).
     public func safeTensors() -> SafeTensorsFile {
         var metadata = ["family": family, "temperature": "\(objective.temperature)"]

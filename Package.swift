@@ -111,7 +111,8 @@ let package = Package(
         .testTarget(name: "ItemModelsTests", dependencies: ["ItemModels", "Reports", "PreferenceData", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "FeatureModelsTests",
-            dependencies: ["FeatureModels", "ItemModels", "Training", "PreferenceData", "Layers", "Optimizers", "TestSupport"]
+            dependencies: ["FeatureModels", "ItemModels", "Training", "PreferenceData", "Layers", "Optimizers", "TestSupport"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "RegretModelsTests", dependencies: ["RegretModels", "TestSupport"]),
         .testTarget(name: "ValueToolsTests", dependencies: ["ValueTools", "ItemModels", "PreferenceData", "TestSupport"]),

@@ -153,7 +153,7 @@ do {
         record["wall_s"] = now() - start
         record["iters"] = fit.iterations
         record["function_evaluations"] = fit.functionEvaluations
-        record["stop_reason"] = fit.stopReason
+        record["stop_reason"] = fit.stopReason.description
         record["max_abs_gradient"] = fit.maximumAbsoluteGradient
         record["data_passes_per_s"] = Double(fit.functionEvaluations) / (record["wall_s"] as! Double)
         head = .linear(fit.head)

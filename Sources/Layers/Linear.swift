@@ -143,21 +143,3 @@ public struct Linear<Scalar: BLASScalar>: Layer {
         return [weightGradient, columnSums(outputGradient)]
     }
 }
-
-/// The column sums `Gᵀ·1` of a `[m, n]` matrix through `gemv`.
-func columnSums<Scalar: BLASScalar>(_ matrix: Tensor<Scalar>) -> Tensor<Scalar> {
-    let (m, n) = (matrix.shape[0], matrix.shape[1])
-    var sums = [Scalar](repeating: 0, count: n)
-    if m > 0 && n > 0 {
-        let ones = [Scalar](repeating: 1, count: m)
-        matrix.scalars.withUnsafeBufferPointer { a in
-            ones.withUnsafeBufferPointer { x in
-                sums.withUnsafeMutableBufferPointer { y in
-                    Scalar.gemv(transpose: true, m: m, n: n, alpha: 1, a: a.baseAddress!, lda: n,
-                                x: x.baseAddress!, incx: 1, beta: 0, y: y.baseAddress!, incy: 1)
-                }
-            }
-        }
-    }
-    return Tensor(shape: [n], scalars: sums)
-}

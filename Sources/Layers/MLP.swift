@@ -107,33 +107,41 @@ public struct MLP<Scalar: BLASScalar>: Layer {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        checkBatch(input, features: inputSize, "MLP")
-        var h = input
-        for l in layers.indices {
-            h = layers[l](h)
-            if l < layers.count - 1 { h = activation.apply(h) }
-        }
-        if let normalization { h = normalization(h) }
-        return h
+        pass(input, keepsCache: false).output
     }
 
+    /// The forward pass, keeping each layer's input and each activation's cache.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func forward(_ input: Tensor<Scalar>) -> (output: Tensor<Scalar>, cache: Cache) {
+        let (output, cache) = pass(input, keepsCache: true)
+        return (output, cache!)
+    }
+
+    /// The one forward pass: per layer one `gemm` into an uninitialized output, then the bias and the
+    /// activation fused in one loop; the output normalization last.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func pass(_ input: Tensor<Scalar>, keepsCache: Bool) -> (output: Tensor<Scalar>, cache: Cache?) {
         checkBatch(input, features: inputSize, "MLP")
         var layerInputs = [Tensor<Scalar>]()
         var activationCaches = [Tensor<Scalar>]()
-        layerInputs.reserveCapacity(layers.count)
-        activationCaches.reserveCapacity(layers.count - 1)
+        if keepsCache {
+            layerInputs.reserveCapacity(layers.count)
+            activationCaches.reserveCapacity(layers.count - 1)
+        }
         var h = input
         for l in layers.indices {
-            layerInputs.append(h)
-            h = layers[l](h)
-            if l < layers.count - 1 {
-                let (a, cache) = activation.forward(h)
-                activationCaches.append(cache)
-                h = a
-            }
+            let layer = layers[l]
+            if keepsCache { layerInputs.append(h) }
+            var z: Tensor<Scalar> = uninitializedTensor([h.rowCount, layer.outputSize])
+            z.formMatmul(h, layer.weight)
+            let hidden = l < layers.count - 1
+            let preactivation = addBiasAndActivate(&z, bias: layer.bias, activation: hidden ? activation : nil,
+                                                   keepsPreactivation: keepsCache)
+            // Activation's cache: the output for ReLU and tanh (shared storage, no copy), the input for GELU.
+            if keepsCache && hidden { activationCaches.append(preactivation ?? z) }
+            h = z
         }
         var normalizationCache: L2Normalization<Scalar>.Cache?
         if let normalization {
@@ -141,8 +149,8 @@ public struct MLP<Scalar: BLASScalar>: Layer {
             normalizationCache = cache
             h = y
         }
-        return (h, Cache(layerInputs: layerInputs, activationCaches: activationCaches,
-                         normalizationCache: normalizationCache))
+        guard keepsCache else { return (h, nil) }
+        return (h, Cache(layerInputs: layerInputs, activationCaches: activationCaches, normalizationCache: normalizationCache))
     }
 
     @_specialize(where Scalar == Float)
@@ -160,7 +168,12 @@ public struct MLP<Scalar: BLASScalar>: Layer {
         backpropagate(outputGradient, cache: cache, needsInputGradient: false).parameterGradients
     }
 
-    private func backpropagate(_ outputGradient: Tensor<Scalar>, cache: Cache, needsInputGradient: Bool)
+    /// The one backward pass: `∂L/∂W_l = h_{l−1}ᵀ·δ_l` (a `gemv` for a one-unit layer),
+    /// `∂L/∂b_l = δ_lᵀ·1`, `δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′(z_{l−1})` (an outer product fused with `f′`
+    /// below a one-unit layer).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func backpropagate(_ outputGradient: Tensor<Scalar>, cache: Cache, needsInputGradient: Bool)
         -> (inputGradient: Tensor<Scalar>?, parameterGradients: [Tensor<Scalar>]) {
         precondition(cache.layerInputs.count == layers.count && cache.activationCaches.count == layers.count - 1,
                      "MLP backward: cache from a different network (\(cache.layerInputs.count) layer inputs, \(layers.count) layers)")
@@ -171,14 +184,36 @@ public struct MLP<Scalar: BLASScalar>: Layer {
             }
             g = normalization.backward(g, cache: normalizationCache).inputGradient
         }
+        checkBatch(g, features: outputSize, "MLP.backward")
         var perLayer = [[Tensor<Scalar>]](repeating: [], count: layers.count)
         var inputGradient: Tensor<Scalar>?
         for l in layers.indices.reversed() {
-            perLayer[l] = layers[l].parameterGradients(g, cache: cache.layerInputs[l])
+            let layer = layers[l]
+            let input = cache.layerInputs[l]
+            precondition(input.shape == [g.rowCount, layer.inputSize],
+                         "MLP backward: cached input \(input.shape) does not match gradient \(g.shape)")
+            if layer.outputSize == 1 {
+                let column = g.reshaped([g.count])
+                let dw = input.matvec(column, transposed: true).reshaped([layer.inputSize, 1])
+                perLayer[l] = layer.bias == nil ? [dw] : [dw, Tensor([column.sum()])]
+            } else {
+                var dw: Tensor<Scalar> = uninitializedTensor([layer.inputSize, layer.outputSize])
+                dw.formMatmul(input, g, transposeA: true)
+                perLayer[l] = layer.bias == nil ? [dw] : [dw, columnSums(g)]
+            }
             if l > 0 {
-                g = activation.backward(layers[l].inputGradient(g), cache: cache.activationCaches[l - 1])
+                let activationCache = cache.activationCaches[l - 1]
+                if layer.outputSize == 1 {
+                    g = oneUnitInputDelta(g.reshaped([g.count]), weights: layer.weight.reshaped([layer.inputSize]),
+                                          activation: activation, cache: activationCache)
+                } else {
+                    var dh: Tensor<Scalar> = uninitializedTensor([g.rowCount, layer.inputSize])
+                    dh.formMatmul(g, layer.weight, transposeB: true)
+                    multiplyByActivationDerivative(&dh, activation: activation, cache: activationCache)
+                    g = dh
+                }
             } else if needsInputGradient {
-                inputGradient = layers[0].inputGradient(g)
+                inputGradient = layer.inputGradient(g)
             }
         }
         return (inputGradient, perLayer.flatMap { $0 })

@@ -173,7 +173,7 @@ struct GPMFit: ParsableCommand {
                 "train_accuracy": fit.trainingAccuracy, "train_loss": fit.trainingLoss, "fit_seconds": fit.seconds,
                 "best_start": fit.bestStart, "start_objectives": fit.starts.map(\.objective),
                 "start_iterations": fit.starts.map(\.iterations), "converged": fit.starts[fit.bestStart].converged,
-                "stop_reason": fit.starts[fit.bestStart].stopReason,
+                "stop_reason": fit.starts[fit.bestStart].stopReason.description,
                 "eigenvalue_values": model.eigenvalues.scalars,
                 "data_triples": dataCensus.triples, "data_cyclic_triples": dataCensus.cyclic,
                 "captured_cyclic_triples": captured, "model_cyclic_triples": modelCensus.cyclic,

@@ -89,7 +89,7 @@ struct LinearFitTests {
         #expect(lbfgs.functionEvaluations < 3 * lbfgs.iterations + 5)
         // Asking Newton for 1e-12 on float32 data: it cannot get there, and says so after a few steps.
         let newton = try LinearRewardHead<Float>.fit(FeaturePairsView(floatData), solver: .newton(gradientTolerance: 1e-12), objective: objective)
-        #expect(newton.stopReason == "noise-floor" && !newton.converged, "\(newton.stopReason)")
+        #expect(newton.stopReason == .newton(.noiseFloor) && newton.stopReason.description == "noise-floor" && !newton.converged, "\(newton.stopReason)")
         #expect(newton.functionEvaluations < 20, "\(newton.functionEvaluations) evaluations")
         #expect(newton.maximumAbsoluteGradient < 1e-6)
         for fit in [lbfgs, newton] { #expect(Tolerance.maxAbsDifference(double.weights, fit.weights) < 1e-4) }

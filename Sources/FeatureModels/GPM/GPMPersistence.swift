@@ -29,22 +29,24 @@ extension GPMConfiguration {
 extension FeatureGPM {
     /// The model-file kind of a feature-level GPM.
     public static var modelKind: String { "gpm-features" }
+    /// The prefix of the embedding's tensors.
+    static var embeddingPrefix: String { "embedding." }
 
-    /// The model as a ``ModelFile``: metadata holds the configuration, the MLP widths, activation and
-    /// whether the output layer has a bias; tensors are `layer{l}.weight` (`[d_{l−1}, d_l]`),
-    /// `layer{l}.bias`, then `log_eigenvalues` (learned) or `gate.weight`, `gate.bias` (prompt-gated).
+    /// The model as a ``ModelFile``: metadata holds `family`, `format_version` (2), the configuration,
+    /// the MLP widths, activation and whether the output layer has a bias; tensors are the embedding
+    /// in the one MLP coding (`embedding.layers.{2l}.weight` `[out, in]`, `embedding.layers.{2l}.bias`),
+    /// then `log_eigenvalues` (learned) or `gate.weight`, `gate.bias` (prompt-gated). Version 1 files
+    /// (`layer{l}.weight` `[in, out]`, `layer{l}.bias`) are still read.
     public func modelFile(extraMetadata: [String: JSONValue] = [:]) -> ModelFile {
         var metadata = configuration.metadata
         metadata["widths"] = .array(embedding.widths.map { .number(Double($0)) })
         metadata["activation"] = .string(embedding.activation.rawValue)
         metadata["output_bias"] = .bool(embedding.layers.last!.bias != nil)
         metadata["prompt_features"] = .number(Double(promptFeatureCount))
+        ModelFileVersion.stamp(Self.modelKind, into: &metadata)
         for (key, value) in extraMetadata where metadata[key] == nil { metadata[key] = value }
         var file = ModelFile(kind: Self.modelKind, metadata: metadata)
-        for (l, layer) in embedding.layers.enumerated() {
-            file.append("layer\(l).weight", layer.weight)
-            if let bias = layer.bias { file.append("layer\(l).bias", bias) }
-        }
+        MLPCoding.encode(embedding, prefix: Self.embeddingPrefix, into: &file)
         if let logEigenvalues { file.append("log_eigenvalues", logEigenvalues) }
         if let gate {
             file.append("gate.weight", gate.linear.weight)
@@ -69,13 +71,11 @@ extension FeatureGPM {
             throw fail("'activation' must be one of \(Activation.allCases.map(\.rawValue))")
         }
         guard let outputBias = file.metadata["output_bias"]?.boolValue else { throw fail("'output_bias' must be a boolean") }
-        var layers = [Linear<Scalar>]()
-        for l in 1..<widths.count {
-            let weight: Tensor<Scalar> = try file.tensor("layer\(l - 1).weight", shape: [widths[l - 1], widths[l]], source: source)
-            let hasBias = l < widths.count - 1 || outputBias
-            let bias: Tensor<Scalar>? = hasBias ? try file.tensor("layer\(l - 1).bias", shape: [widths[l]], source: source) : nil
-            layers.append(Linear(weight: weight, bias: bias))
-        }
+        let layout: MLPCoding.Layout = try ModelFileVersion.read(file, source: source) == 1
+            ? .legacy(weight: { "layer\($0).weight" }, bias: { "layer\($0).bias" })
+            : .pytorch(prefix: Self.embeddingPrefix)
+        let embedding: MLP<Scalar> = try MLPCoding.decode(widths: widths, activation: activation, outputBias: outputBias,
+                                                          layout: layout, from: file, source: source)
         let k = configuration.planeCount
         var logEigenvalues: Tensor<Scalar>?
         var gate: EigenvalueGate<Scalar>?
@@ -88,7 +88,7 @@ extension FeatureGPM {
             let bias: Tensor<Scalar> = try file.tensor("gate.bias", shape: [k], source: source)
             gate = EigenvalueGate(linear: Linear(weight: weight, bias: bias))
         }
-        self.init(embedding: MLP(layers: layers, activation: activation), configuration: configuration,
+        self.init(embedding: embedding, configuration: configuration,
                   logEigenvalues: logEigenvalues, gate: gate)
     }
 }
@@ -106,6 +106,7 @@ extension ItemGPMModel {
             metadata["training_loss"] = .number(report.trainingLoss)
             metadata["training_accuracy"] = .number(report.trainingAccuracy)
         }
+        ModelFileVersion.stamp(Self.modelKind, into: &metadata)
         for (key, value) in extraMetadata where metadata[key] == nil { metadata[key] = value }
         var file = ModelFile(kind: Self.modelKind, metadata: metadata)
         file.append("embeddings", embeddings)
@@ -116,6 +117,7 @@ extension ItemGPMModel {
     /// Reads a model written by ``modelFile(extraMetadata:)``.
     public init(modelFile file: ModelFile, source: String = "model") throws(ModelFileError) {
         try file.requireKind(Self.modelKind, source: source)
+        _ = try ModelFileVersion.read(file, source: source)
         let configuration = try GPMConfiguration(metadata: file.metadata, source: source)
         guard let names = file.metadata["items"]?.arrayValue?.compactMap(\.stringValue),
               names.count == file.metadata["items"]?.arrayValue?.count, Set(names).count == names.count else {

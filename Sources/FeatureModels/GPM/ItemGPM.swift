@@ -111,7 +111,7 @@ public struct ItemGPM: Sendable {
             let lbfgs = LBFGS<Double>(memory: 20, gradientTolerance: 1e-7, maximumIterations: maximumIterations)
             let result = lbfgs.minimize(from: x0) { x in objective.valueAndGradient(x) }
             return .init(objective: result.value, iterations: result.iterations, converged: result.converged,
-                         stopReason: result.stopReason.description, parameters: result.parameters)
+                         stopReason: .lbfgs(result.stopReason), parameters: result.parameters)
         case .adam(let learningRate, let steps):
             var adam = Adam<Double>(learningRate: learningRate)
             var parameters = [Tensor(x0)]
@@ -121,13 +121,29 @@ public struct ItemGPM: Sendable {
             }
             let value = objective.valueAndGradient(parameters[0].scalars).value
             return .init(objective: value, iterations: steps, converged: false,
-                         stopReason: "fixed step count", parameters: parameters[0].scalars)
+                         stopReason: .fixedStepCount, parameters: parameters[0].scalars)
         }
     }
 }
 
 /// A fitted item-level GPM: one embedding per item and the eigenvalues, with the queries.
 public struct ItemGPMModel: Sendable {
+    /// Why one start of the fit stopped.
+    public enum StopReason: Sendable, Equatable, CustomStringConvertible {
+        /// The L-BFGS solver's reason.
+        case lbfgs(LBFGS<Double>.StopReason)
+        /// Adam ran its fixed number of steps.
+        case fixedStepCount
+
+        /// L-BFGS's raw value (`gradientToleranceReached`, …) or `fixed step count`.
+        public var description: String {
+            switch self {
+            case .lbfgs(let reason): return reason.rawValue
+            case .fixedStepCount: return "fixed step count"
+            }
+        }
+    }
+
     /// One random start of the fit.
     public struct Start: Sendable {
         /// The final objective (loss plus penalty).
@@ -136,8 +152,8 @@ public struct ItemGPMModel: Sendable {
         public var iterations: Int
         /// Whether the solver met its convergence test.
         public var converged: Bool
-        /// Why it stopped.
-        public var stopReason: String
+        /// Why it stopped (its description is the word reports write).
+        public var stopReason: StopReason
         /// The final flat parameters `[vec(U), ρ]`.
         public var parameters: [Double]
     }

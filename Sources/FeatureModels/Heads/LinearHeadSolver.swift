@@ -43,10 +43,39 @@ public struct LinearHeadFit<Scalar: BLASScalar>: Sendable {
     public var functionEvaluations: Int
     /// Whether the solver's convergence test was met.
     public var converged: Bool
-    /// The solver's stop reason in words.
-    public var stopReason: String
+    /// Why the solver stopped (its ``LinearHeadStopReason/description`` is the word reports write).
+    public var stopReason: LinearHeadStopReason
     /// Wall-clock seconds of the solve (excluding building the design).
     public var seconds: Double
+}
+
+/// Why a full-batch linear-head solve stopped.
+public enum LinearHeadStopReason: Sendable, Equatable, CustomStringConvertible {
+    /// Why Newton's method stopped.
+    public enum NewtonStop: String, Sendable, Equatable, CaseIterable {
+        /// `max|∂L/∂wⱼ|` reached the gradient tolerance: converged.
+        case gradientTolerance = "gradient-tolerance"
+        /// The iteration budget was used.
+        case maximumIterations = "maximum-iterations"
+        /// The Newton decrement fell below what the objective's value can resolve.
+        case noiseFloor = "noise-floor"
+        /// No step along the Newton direction decreased the objective (optimal to rounding).
+        case noDecrease = "no-decrease"
+    }
+
+    /// The L-BFGS solver's reason.
+    case lbfgs(LBFGS<Double>.StopReason)
+    /// Newton's method's reason.
+    case newton(NewtonStop)
+
+    /// The word reports write: L-BFGS's raw value (`gradientToleranceReached`, …) or Newton's
+    /// (`gradient-tolerance`, `maximum-iterations`, `noise-floor`, `no-decrease`).
+    public var description: String {
+        switch self {
+        case .lbfgs(let reason): return reason.rawValue
+        case .newton(let reason): return reason.rawValue
+        }
+    }
 }
 
 /// Why a full-batch fit could not run.
@@ -119,7 +148,7 @@ extension LinearRewardHead {
                 weights: result.parameters, objectiveValue: result.value,
                 maximumAbsoluteGradient: result.maximumAbsoluteGradient, iterations: result.iterations,
                 functionEvaluations: result.functionEvaluations, converged: result.converged,
-                stopReason: result.stopReason.description, seconds: 0)
+                stopReason: .lbfgs(result.stopReason), seconds: 0)
         case .newton(let gtol, let maxIterations):
             fit = try newton(design: design, objective: objective, start: x0, gradientTolerance: gtol,
                              maximumIterations: maxIterations)
@@ -141,14 +170,14 @@ extension LinearRewardHead {
         var g = gradient!
         var evaluations = 1
         var iterations = 0
-        var stop = "maximum-iterations"
+        var stop = LinearHeadStopReason.NewtonStop.maximumIterations
         var converged = false
         // Relative size of a decrease the objective's value can still resolve.
         let noiseFloor = Scalar.self == Float.self ? 1e-9 : 1e-15
         while true {
             guard value.isFinite, g.allSatisfy(\.isFinite) else { throw .nonFiniteObjective }
             if maxAbs(g) <= gradientTolerance {
-                stop = "gradient-tolerance"
+                stop = .gradientTolerance
                 converged = true
                 break
             }
@@ -179,7 +208,7 @@ extension LinearRewardHead {
                     g = tg
                     continue
                 }
-                stop = "noise-floor"
+                stop = .noiseFloor
                 converged = maxAbs(g) <= gradientTolerance
                 break
             }
@@ -201,7 +230,7 @@ extension LinearRewardHead {
             iterations += 1
             if !accepted {
                 // No decrease at machine precision: the iterate is optimal to rounding.
-                stop = "no-decrease"
+                stop = .noDecrease
                 converged = decrement < 1e-20 || maxAbs(g) <= gradientTolerance * 1e3
                 break
             }
@@ -212,6 +241,6 @@ extension LinearRewardHead {
         return LinearHeadFit(
             head: LinearRewardHead(weights: Tensor(w.map { Scalar($0) }), objective: objective),
             weights: w, objectiveValue: value, maximumAbsoluteGradient: maxAbs(g), iterations: iterations,
-            functionEvaluations: evaluations, converged: converged, stopReason: stop, seconds: 0)
+            functionEvaluations: evaluations, converged: converged, stopReason: .newton(stop), seconds: 0)
     }
 }

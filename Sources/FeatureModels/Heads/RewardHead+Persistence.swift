@@ -15,10 +15,11 @@ import PreferenceData
 /// | MLP | `layers.{2l}.weight` | `[out, in]` | `self.layers = nn.Sequential(Linear, act, Linear, …)` |
 /// | MLP | `layers.{2l}.bias` | `[out]` | hidden layers only (the output layer has no bias) |
 ///
-/// Layers stores a weight as `[in, out]`; it is transposed on save and back on load (exact). The
-/// model file's kind is `linear-reward-head` or `mlp-reward-head`; its metadata holds
-/// `head_format_version` (currently 1), `dtype`, `dimension`, the objective, and for MLPs `widths`
-/// and `activation`.
+/// The MLP tensors are the one MLP coding of every family (`MLPCoding`, empty prefix). Layers
+/// stores a weight as `[in, out]`; it is transposed on save and back on load (exact). The model
+/// file's kind is `linear-reward-head` or `mlp-reward-head`; its metadata holds `family` (the
+/// kind), `head_format_version` (currently 1: the head coding has not changed), `dtype`,
+/// `dimension`, the objective, and for MLPs `widths` and `activation`.
 extension RewardHead {
     /// The head-level format version written into the metadata.
     public static var headFormatVersion: Int { 1 }
@@ -34,10 +35,7 @@ extension RewardHead {
             return [NamedTensor(name: "linear.weight", head.weights.reshaped([1, head.dimension]))]
         case .mlp(let head):
             var tensors = [NamedTensor]()
-            for (l, layer) in head.network.layers.enumerated() {
-                tensors.append(NamedTensor(name: "layers.\(2 * l).weight", layer.weight.transposed()))
-                if let bias = layer.bias { tensors.append(NamedTensor(name: "layers.\(2 * l).bias", bias)) }
-            }
+            MLPCoding.append(head.network, prefix: "", to: &tensors)
             return tensors
         }
     }
@@ -63,6 +61,7 @@ extension RewardHead {
             metadata["widths"] = .array(head.widths.map { .number(Double($0)) })
             metadata["activation"] = .string(head.activation.rawValue)
         }
+        metadata["family"] = .string(kind)
         for (key, value) in extra { metadata[key] = value }
         var file = ModelFile(kind: kind, metadata: metadata)
         for tensor in namedTensors { file.append(tensor) }
@@ -109,19 +108,13 @@ extension RewardHead {
               let activation = Activation(rawValue: name) else {
             throw fail(.invalidMetadata("activation must be one of \(Activation.allCases.map(\.rawValue))"))
         }
-        var layers = [Linear<Scalar>]()
-        for l in 1..<widths.count {
-            let (input, output) = (widths[l - 1], widths[l])
-            let weight = try checkedTensor("layers.\(2 * (l - 1)).weight", shape: [output, input]).transposed()
-            let isOutput = l == widths.count - 1
-            let bias: Tensor<Scalar>? = isOutput ? nil : try checkedTensor("layers.\(2 * (l - 1)).bias", shape: [output])
-            layers.append(Linear(weight: weight, bias: bias))
-        }
+        let network: MLP<Scalar> = try MLPCoding.decode(widths: widths, activation: activation, outputBias: false,
+                                                        layout: .pytorch(prefix: ""), from: file, source: source)
         let expectedCount = 2 * (widths.count - 1) - 1
         guard file.tensors.count == expectedCount else {
             throw fail(.corrupt("\(file.tensors.count) tensors for an MLP head with widths \(widths), expected \(expectedCount)"))
         }
-        self = .mlp(MLPRewardHead(network: MLP(layers: layers, activation: activation), objective: objective))
+        self = .mlp(MLPRewardHead(network: network, objective: objective))
     }
 
     /// Writes the head as a model file, atomically.
@@ -135,14 +128,21 @@ extension RewardHead {
     }
 
     /// The head's tensors as safetensors (PyTorch names and layouts), with the architecture in the
-    /// `__metadata__` strings (`family`, `widths`, `activation`, `temperature`).
+    /// `__metadata__` strings (`family`: `linear` or `mlp`, `widths`, `activation`, `temperature`) and
+    /// the model file's kind (`kind`) and metadata (`rkmodel_metadata`, and each entry as text), so the export reads back
+    /// into the same head (``init(safeTensors:source:)``).
     public func safeTensors() -> SafeTensorsFile {
-        var metadata = ["format": "pt", "family": family, "temperature": "\(objective.temperature)"]
+        var metadata = ["family": family, "temperature": "\(objective.temperature)"]
         if case .mlp(let head) = self {
             metadata["widths"] = head.widths.map(String.init).joined(separator: ",")
             metadata["activation"] = head.activation.rawValue
         }
-        return SafeTensorsFile(tensors: namedTensors, metadata: metadata)
+        return modelFile().safeTensorsExport(extra: metadata)
+    }
+
+    /// Reads a head from its ``safeTensors()`` export.
+    public init(safeTensors export: SafeTensorsFile, source: String = "safetensors") throws(ModelFileError) {
+        try self.init(modelFile: ModelFile(safeTensorsExport: export, source: source), source: source)
     }
 
     /// Writes ``safeTensors()`` to `url`, atomically.

@@ -3,40 +3,30 @@ import Layers
 import NumericCore
 import PreferenceData
 
-/// Model files (``ModelFile``) of the mixtures. Every network is an ``MLP`` stored as
-/// `PREFIX.{l}.weight` (`[in, out]`, Layers' layout) and `PREFIX.{l}.bias`, with its widths,
-/// activation and output-bias flag in the metadata under `PREFIX`. Kinds: `maxmin-em-mixture`,
-/// `pal-a`, `pal-b`. Files round-trip exactly (tensors keep their scalar type).
+/// Model files (``ModelFile``) of the mixtures. Every network is an ``MLP`` in the one MLP coding
+/// (``MLPCoding``): `PREFIX.layers.{2l}.weight` (`[out, in]`) and `PREFIX.layers.{2l}.bias`, with its
+/// widths, activation, output-bias and normalization flags in the metadata under `PREFIX`. Kinds:
+/// `maxmin-em-mixture`, `pal-a`, `pal-b`; metadata `family` (the kind) and `format_version` (2).
+/// Version 1 files (`PREFIX.{l}.weight` `[in, out]`) are still read. Files round-trip exactly.
 enum MixtureNetworkCoding {
     static func encode<S: BLASScalar>(_ net: MLP<S>, prefix: String, into file: inout ModelFile) {
-        for (l, layer) in net.layers.enumerated() {
-            file.append("\(prefix).\(l).weight", layer.weight)
-            if let bias = layer.bias { file.append("\(prefix).\(l).bias", bias) }
-        }
-        file.metadata[prefix] = .object([
-            "widths": .array(net.widths.map { .number(Double($0)) }),
-            "activation": .string(net.activation.rawValue),
-            "output_bias": .bool(net.layers.last!.bias != nil),
-            "normalized": .bool(net.normalization != nil),
-        ])
+        MLPCoding.encode(net, prefix: "\(prefix).", into: &file)
+        file.metadata[prefix] = MLPCoding.architecture(net)
     }
 
     static func decode<S: BLASScalar>(prefix: String, from file: ModelFile, source: String) throws(ModelFileError) -> MLP<S> {
-        let meta = try file.metadataValue(prefix, source: source)
-        guard let widths = meta["widths"]?.arrayValue?.compactMap(\.intValue), widths.count >= 2,
-              let activation = meta["activation"]?.stringValue.flatMap(Activation.init(rawValue:)),
-              let outputBias = meta["output_bias"]?.boolValue else {
-            throw ModelFileError(file: source, reason: .invalidMetadata("network '\(prefix)' needs widths, activation, output_bias"))
-        }
-        var layers = [Linear<S>]()
-        for l in 1..<widths.count {
-            let w: Tensor<S> = try file.tensor("\(prefix).\(l - 1).weight", shape: [widths[l - 1], widths[l]], source: source)
-            let hasBias = l < widths.count - 1 || outputBias
-            let b: Tensor<S>? = hasBias ? try file.tensor("\(prefix).\(l - 1).bias", shape: [widths[l]], source: source) : nil
-            layers.append(Linear(weight: w, bias: b))
-        }
-        let normalized = meta["normalized"]?.boolValue ?? false
-        return MLP(layers: layers, activation: activation, normalization: normalized ? L2Normalization() : nil)
+        let layout: MLPCoding.Layout = try ModelFileVersion.read(file, source: source) == 1
+            ? .legacy(weight: { "\(prefix).\($0).weight" }, bias: { "\(prefix).\($0).bias" })
+            : .pytorch(prefix: "\(prefix).")
+        return try MLPCoding.decode(architecture: file.metadataValue(prefix, source: source), name: prefix, layout: layout,
+                                    from: file, source: source)
+    }
+
+    /// A model file of `kind` with its `family` and `format_version`.
+    static func file(kind: String) -> ModelFile {
+        var metadata = [String: JSONValue]()
+        ModelFileVersion.stamp(kind, into: &metadata)
+        return ModelFile(kind: kind, metadata: metadata)
     }
 }
 
@@ -47,7 +37,7 @@ extension BradleyTerryMixtureModel {
     /// Components `component.k`, `mixing_weights` (K), `responsibilities` (U×K), and in the
     /// metadata the user names, the assignment and the log-likelihood trace.
     public var modelFile: ModelFile {
-        var file = ModelFile(kind: Self.kind)
+        var file = MixtureNetworkCoding.file(kind: Self.kind)
         for (k, c) in components.enumerated() { MixtureNetworkCoding.encode(c, prefix: "component.\(k)", into: &file) }
         file.append("mixing_weights", Tensor(mixingWeights))
         file.append("responsibilities", responsibilities)
@@ -84,7 +74,7 @@ extension PALIdealPointModel {
 
     /// `projector.*`, `prototypes` (K×d), `logits` (U×K) and the loss in the metadata.
     public var modelFile: ModelFile {
-        var file = ModelFile(kind: Self.kind)
+        var file = MixtureNetworkCoding.file(kind: Self.kind)
         MixtureNetworkCoding.encode(projector, prefix: "projector", into: &file)
         file.append("prototypes", prototypes)
         file.append("logits", logits)
@@ -125,7 +115,7 @@ extension PALCosineMixtureModel {
 
     /// `projector.*`, `prompt_map.k.*` or `prototype_vectors`, `logits`, `log_scale`.
     public var modelFile: ModelFile {
-        var file = ModelFile(kind: Self.kind)
+        var file = MixtureNetworkCoding.file(kind: Self.kind)
         MixtureNetworkCoding.encode(projector, prefix: "projector", into: &file)
         if usesPrompts {
             for (k, g) in promptMaps.enumerated() { MixtureNetworkCoding.encode(g, prefix: "prompt_map.\(k)", into: &file) }

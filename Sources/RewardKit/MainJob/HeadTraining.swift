@@ -71,7 +71,7 @@ public enum HeadTraining {
             head: .linear(fit.head), seconds: seconds,
             pairsPerSecond: Double(train.count * fit.functionEvaluations) / max(seconds, 1e-9), fitReport: nil,
             details: ["iterations": .number(Double(fit.iterations)), "function_evaluations": .number(Double(fit.functionEvaluations)),
-                      "converged": .bool(fit.converged), "stop_reason": .string(fit.stopReason),
+                      "converged": .bool(fit.converged), "stop_reason": .string(fit.stopReason.description),
                       "max_abs_gradient": .number(fit.maximumAbsoluteGradient), "objective_value": .number(fit.objectiveValue)])
     }
 

@@ -34,12 +34,7 @@ public enum TrainingReport {
                                               "files": .array(o.files.map { .string($0) })]
             if let e = o.evaluation { entry["test"] = e.jsonValue }
             if let report = o.fitReport {
-                entry["learning_curve"] = .array(report.epochs.map { r in
-                    var point: [String: JSONValue] = ["epoch": .number(Double(r.epoch)), "train_loss": .number(r.trainLoss)]
-                    if let v = r.validationLoss { point["validation_loss"] = .number(v) }
-                    if let a = r.validationAccuracy { point["validation_accuracy"] = .number(a) }
-                    return .object(point)
-                })
+                entry["learning_curve"] = HeadTraining.learningCurve(report)
                 entry["stop_reason"] = .string(report.stopReason.rawValue)
             }
             for (key, value) in o.details { entry[key] = value }

@@ -46,18 +46,20 @@ if !FileManager.default.fileExists(atPath: path) {
 let t0 = clock.now
 let set = try! ComparisonSet(csvFile: path)
 let t1 = clock.now
-let estimator = ArenaRating(.init(ties: ties == "davidson" ? .davidson : .halfWins))
-let model = try! estimator.fit(ArenaBattles(set))
+let estimator = BradleyTerry(.init(ties: ties == "davidson" ? .davidson : .halfWins))
+let model = try! estimator.fit(set)
 let t2 = clock.now
-let result = try! ArenaBootstrap(replicates: replicates, level: 0.95, seed: seed).run(model)
+let table = ComparisonOutcomeTable(set)
+let result = try! estimator.bootstrapIntervals(table, model: model, samples: replicates, level: 0.95, seed: seed)
 let t3 = clock.now
 let top = model.ranking.prefix(3).map { "\"\(model.items[$0])\": \(model.strengths[$0])" }.joined(separator: ", ")
-let widths = result.strengths.compactMap { $0.percentile.map { $0.upperBound - $0.lowerBound } }
+let widths = set.items.indices.compactMap { result.interval($0).map { $0.upperBound - $0.lowerBound } }
+guard case .bootstrap(_, let failedReplicates, _) = result.method else { fatalError("not a bootstrap") }
 print("""
-{"impl": "swift", "battles": \(set.count), "items": \(set.itemCount), "cells": \(model.table.cellCount), \
+{"impl": "swift", "battles": \(set.count), "items": \(set.itemCount), "cells": \(table.cellCount), \
 "ties": "\(ties)", "replicates": \(replicates), "load_s": \(seconds(t1 - t0)), "fit_s": \(seconds(t2 - t1)), \
 "bootstrap_s": \(seconds(t3 - t2)), "fit_plus_bootstrap_s": \(seconds(t3 - t1)), \
 "log_likelihood": \(model.report.logLikelihood), "iterations": \(model.report.iterations), \
-"max_abs_gradient": \(model.report.maxAbsGradient), "failed_replicates": \(result.failedReplicates), \
+"max_abs_gradient": \(model.report.maxAbsGradient), "failed_replicates": \(failedReplicates), \
 "mean_interval_width": \(widths.reduce(0, +) / Double(max(widths.count, 1))), "top": {\(top)}}
 """)

@@ -21,17 +21,20 @@ func runStyleControlDemo(outputDirectory: String) throws {
     let sample = SyntheticArena.styleBattles(strengths: truth, styleMeans: styleMeans, styleCoefficient: plantedGamma,
                                              count: 30_000, davidsonNu: 0.4, itemNames: names, using: &rng)
 
-    let estimator = ArenaRating(.init(ties: .davidson))
-    let plain = try estimator.fit(ArenaBattles(sample.battles.comparisons))
+    let estimator = BradleyTerry(.init(ties: .davidson))
+    let plainBattles = ArenaBattles(sample.battles.comparisons)
+    let plain = try estimator.fit(plainBattles)
     let styled = try estimator.fit(sample.battles)
     let anchor = names.firstIndex(of: "model-07")!
-    func conversion(_ model: ArenaRatingModel) -> RatingConversion {
+    func conversion(_ model: BradleyTerryModel) -> RatingConversion {
         RatingConversion(scale: .elo(base: 1000), anchorStrength: model.strengths[anchor], anchorRating: 1000)
     }
-    let plainBootstrap = try ArenaBootstrap(replicates: 500, seed: 1).run(plain)
-    let styledBootstrap = try ArenaBootstrap(replicates: 500, seed: 1).run(styled)
-    let plainBoard = ArenaLeaderboard(model: plain, conversion: conversion(plain), bootstrap: plainBootstrap)
-    let styledBoard = ArenaLeaderboard(model: styled, conversion: conversion(styled), bootstrap: styledBootstrap)
+    let plainBootstrap = try estimator.bootstrapIntervals(plainBattles, model: plain, samples: 500, seed: 1)
+    let styledBootstrap = try estimator.bootstrapIntervals(sample.battles, model: styled, samples: 500, seed: 1)
+    let plainBoard = Leaderboard(model: plain, comparisons: plainBattles.comparisons, intervals: plainBootstrap,
+                                 conversion: conversion(plain), topCount: 12)
+    let styledBoard = Leaderboard(model: styled, comparisons: sample.battles.comparisons, intervals: styledBootstrap,
+                                  conversion: conversion(styled), topCount: 12)
 
     let mean = truth.reduce(0, +) / Double(truth.count)
     let trueConversion = RatingConversion(scale: .elo(base: 1000), anchorStrength: truth[anchor] - mean, anchorRating: 1000)
@@ -39,8 +42,8 @@ func runStyleControlDemo(outputDirectory: String) throws {
     print(plainBoard.formattedTable())
     print("\nStyle-controlled:")
     print(styledBoard.formattedTable())
-    let se = styled.standardErrors?.coefficients[0] ?? .nan
-    let gammaInterval = styledBootstrap.coefficients[0].percentile
+    let se = try styled.hessianIntervals().coefficientStandardErrors[0] ?? .nan
+    let gammaInterval = styledBootstrap.coefficientIntervals[0]
     print(String(format: "\nγ (length) = %.3f ± %.3f (SE), planted %.2f", styled.coefficients[0], se, plantedGamma)
           + (gammaInterval.map { String(format: ", 95%% bootstrap [%.3f, %.3f]", $0.lowerBound, $0.upperBound) } ?? ""))
     print(String(format: "Davidson ν = %.3f (planted 0.40)", styled.tieParameter ?? .nan))
@@ -58,10 +61,9 @@ func runStyleControlDemo(outputDirectory: String) throws {
     func write(_ text: String, _ file: String) throws {
         try text.write(toFile: (outputDirectory as NSString).appendingPathComponent(file), atomically: true, encoding: .utf8)
     }
-    try write(ArenaCharts.leaderboardSVG(styledBoard, title: "Style-controlled arena (Elo, model-07 = 1000)"), "style-controlled-leaderboard.svg")
-    try write(ArenaCharts.leaderboardSVG(plainBoard, title: "Plain arena (Elo, model-07 = 1000)"), "plain-leaderboard.svg")
-    let order = styled.ranking
-    try write(ArenaCharts.heatmapSVG(items: order.map { names[$0] }, scores: styled.expectedScores(order),
-                                     title: "Style-neutral expected score, row vs column"), "style-neutral-win-probabilities.svg")
+    try write(LeaderboardChart.svg(styledBoard, title: "Style-controlled arena (Elo, model-07 = 1000)"), "style-controlled-leaderboard.svg")
+    try write(LeaderboardChart.svg(plainBoard, title: "Plain arena (Elo, model-07 = 1000)"), "plain-leaderboard.svg")
+    try write(LeaderboardChart.heatmapSVG(items: styledBoard.topItems, scores: styledBoard.expectedScores,
+                                          title: "Style-neutral expected score, row vs column"), "style-neutral-win-probabilities.svg")
     print("\nwrote style-controlled-leaderboard.svg, plain-leaderboard.svg, style-neutral-win-probabilities.svg to \(outputDirectory)")
 }

@@ -97,12 +97,11 @@ do {
     try svg.write(toFile: chartPath, atomically: true, encoding: .utf8)
     print("\nwrote \(chartPath)")
 
-    // The same log through the arena pipeline: Davidson fit, heatmap of P(row beats column).
-    let arena = try ArenaRating(.init(ties: .davidson)).fit(ArenaBattles(battles))
-    let order = arena.ranking
+    // The heatmap of expected scores (P(row beats column) + ½·P(tie)) over every model.
+    let order = model.ranking
     let heatmapPath = ((chartPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("arena-win-probabilities.svg")
-    try ArenaCharts.heatmapSVG(items: order.map { battles.items[$0] }, scores: arena.expectedScores(order),
-                               title: "Expected score, row vs column (ties count ½)")
+    try LeaderboardChart.heatmapSVG(items: order.map { battles.items[$0] }, scores: model.expectedScores(order),
+                                    title: "Expected score, row vs column (ties count ½)")
         .write(toFile: heatmapPath, atomically: true, encoding: .utf8)
     print("wrote \(heatmapPath)")
 

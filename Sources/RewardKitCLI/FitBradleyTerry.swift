@@ -128,16 +128,8 @@ struct FitBradleyTerry: ParsableCommand {
         let board = Leaderboard(model: fitted, comparisons: data, intervals: strengthIntervals, topCount: top)
 
         if let output {
-            var csv = CSVWriter(header: ["item", "strength"] + (strengthIntervals == nil ? [] : ["std_error", "lower", "upper"]))
-            for entry in board.entries {
-                var record = [entry.item, "\(entry.strength)"]
-                if let se = entry.standardError, let lower = entry.lower, let upper = entry.upper {
-                    record += ["\(se)", "\(lower)", "\(upper)"]
-                }
-                csv.appendRecord(record)
-            }
             do {
-                try AtomicFileWriter.write(csv.text, to: URL(fileURLWithPath: output))
+                try AtomicFileWriter.write(board.strengthsCSV(), to: URL(fileURLWithPath: output))
             } catch {
                 throw fail("cannot write \(output): \(error.detail)")
             }
@@ -187,7 +179,7 @@ struct FitBradleyTerry: ParsableCommand {
             if let strengthIntervals {
                 json["level"] = strengthIntervals.level
                 json["interval_seconds"] = intervalSeconds
-                if case .bootstrap(let samples, let failed) = strengthIntervals.method {
+                if case .bootstrap(let samples, let failed, _) = strengthIntervals.method {
                     json["bootstrap_samples"] = samples
                     json["bootstrap_failed"] = failed
                     json["seed"] = seed

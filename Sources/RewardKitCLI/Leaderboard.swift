@@ -63,7 +63,7 @@ struct LeaderboardCommand: ParsableCommand {
     var level: Double = 0.95
 
     @Option(help: "Bootstrap interval: percentile or basic.")
-    var interval: ArenaBootstrap.IntervalKind = .percentile
+    var interval: StrengthIntervals.BootstrapInterval = .percentile
 
     @Option(help: "Write the leaderboard CSV (rank,item,rating,lower,upper,battles).")
     var output: String?
@@ -112,13 +112,14 @@ struct LeaderboardCommand: ParsableCommand {
             if specifications.isEmpty {
                 battles = ArenaBattles(try ComparisonSet.load(contentsOf: comparisons))
             } else {
-                battles = try ArenaBattles(csvFile: comparisons, covariates: specifications, normalization: normalize)
+                battles = try ArenaBattles(csvFile: URL(fileURLWithPath: comparisons), covariates: specifications,
+                                           normalization: normalize)
             }
         } catch {
             throw fail(error.description)
         }
-        let estimator = ArenaRating(.init(l2Penalty: l2, ties: ties == .davidson ? .davidson : .halfWins))
-        let model: ArenaRatingModel
+        let estimator = BradleyTerry(.init(l2Penalty: l2, ties: ties == .davidson ? .davidson : .halfWins))
+        let model: BradleyTerryModel
         do { model = try estimator.fit(battles) } catch { throw fail(error.description) }
 
         var anchorStrength: Double? = nil
@@ -129,22 +130,32 @@ struct LeaderboardCommand: ParsableCommand {
         let ratingScale: RatingScale = scale == .elo ? .elo(base: eloBase) : .logit
         let conversion = RatingConversion(scale: ratingScale, anchorStrength: anchorStrength, anchorRating: anchorRating)
 
-        var result: ArenaBootstrap.Result? = nil
+        // Hessian standard errors whenever they are affordable (the coefficients' SEs are reported
+        // with the bootstrap too); the leaderboard's intervals are the bootstrap's when asked.
+        let hessian = model.parameters.count <= 3000 ? try? model.hessianIntervals(level: level) : nil
+        var result: StrengthIntervals? = nil
+        var bootstrapSeconds = 0.0
         if bootstrap > 0 {
-            do { result = try ArenaBootstrap(replicates: bootstrap, level: level, seed: seed).run(model) } catch {
+            let clock = ContinuousClock(), started = clock.now
+            defer { bootstrapSeconds = (clock.now - started).inSeconds }
+            do {
+                result = try estimator.bootstrapIntervals(battles, model: model, samples: bootstrap, level: level, seed: seed,
+                                                          interval: interval)
+            } catch {
                 throw fail(error.description)
             }
         }
-        let board = ArenaLeaderboard(model: model, conversion: conversion, bootstrap: result, interval: interval, level: level)
+        let board = Leaderboard(model: model, comparisons: battles.comparisons, intervals: result ?? hessian,
+                                conversion: conversion, topCount: top)
 
         if let output {
-            do { try AtomicFileWriter.write(board.csvText(), to: URL(fileURLWithPath: output)) } catch {
+            do { try AtomicFileWriter.write(board.ratingsCSV(), to: URL(fileURLWithPath: output)) } catch {
                 throw fail("cannot write \(output): \(error.detail)")
             }
         } else {
             var text = board.formattedTable() + "\n"
             for a in model.coefficients.indices {
-                let se = model.standardErrors?.coefficients[a].map { String(format: " ± %.4f (SE)", $0) } ?? ""
+                let se = hessian?.coefficientStandardErrors[a].map { String(format: " ± %.4f (SE)", $0) } ?? ""
                 text += "γ[\(model.covariateNames[a])] = \(String(format: "%.4f", model.coefficients[a]))\(se)\n"
             }
             if let nu = model.tieParameter { text += "Davidson ν = \(String(format: "%.4f", nu))\n" }
@@ -154,11 +165,9 @@ struct LeaderboardCommand: ParsableCommand {
             do {
                 try FileManager.default.createDirectory(atPath: svg, withIntermediateDirectories: true)
                 let title = model.coefficients.isEmpty ? "Leaderboard" : "Leaderboard (style controlled)"
-                try AtomicFileWriter.write(ArenaCharts.leaderboardSVG(board, title: title),
-                                           to: URL(fileURLWithPath: svg).appendingPathComponent("leaderboard.svg"))
-                let topItems = Array(model.ranking.prefix(top))
-                try AtomicFileWriter.write(ArenaCharts.heatmapSVG(items: topItems.map { model.items[$0] }, scores: model.expectedScores(topItems),
-                                                                  title: "Expected score, row vs column (style-neutral)"),
+                try LeaderboardChart.write(board, title: title, to: URL(fileURLWithPath: svg).appendingPathComponent("leaderboard.svg"))
+                try AtomicFileWriter.write(LeaderboardChart.heatmapSVG(items: board.topItems, scores: board.expectedScores,
+                                                                       title: "Expected score, row vs column (style-neutral)"),
                                            to: URL(fileURLWithPath: svg).appendingPathComponent("win-probabilities.svg"))
             } catch {
                 throw fail("cannot write SVG files into \(svg): \(error.localizedDescription)")
@@ -167,7 +176,7 @@ struct LeaderboardCommand: ParsableCommand {
         if let report {
             let r = model.report
             var json: [String: Any] = [
-                "items": model.items.count, "battles": model.recordCount, "unique_outcome_rows": model.table.rowCount,
+                "items": model.items.count, "battles": model.comparisonCount, "unique_outcome_rows": model.data.pairCount,
                 "log_likelihood": r.logLikelihood, "objective": r.objective, "iterations": r.iterations,
                 "converged": r.converged, "max_abs_gradient": r.maxAbsGradient, "fit_seconds": r.seconds,
                 "l2": l2, "tie_model": ties.rawValue, "scale": scale.rawValue, "rating_factor": conversion.factor,
@@ -177,32 +186,28 @@ struct LeaderboardCommand: ParsableCommand {
             if let anchorItem, let anchorRating { json["anchor"] = ["item": anchorItem, "rating": anchorRating] as [String: Any] }
             if let nu = model.tieParameter {
                 json["tie_parameter"] = nu
-                if let se = model.standardErrors?.logTieParameter { json["log_tie_parameter_standard_error"] = se }
-                if let range = result?.logTieParameter?.interval(interval) {
-                    json["tie_parameter_interval"] = [exp(range.lowerBound), exp(range.upperBound)]
-                }
+                if let se = hessian?.tieStandardError { json["log_tie_parameter_standard_error"] = se }
+                if let range = result?.tieInterval { json["tie_parameter_interval"] = [range.lowerBound, range.upperBound] }
             }
             json["covariates"] = model.coefficients.indices.map { a -> [String: Any] in
                 var entry: [String: Any] = ["name": model.covariateNames[a], "coefficient": model.coefficients[a],
                                             "normalization_scale": model.covariateScales[a]]
-                if let se = model.standardErrors?.coefficients[a] { entry["standard_error"] = se }
-                if let b = result?.coefficients[a] {
-                    entry["replicates_used"] = b.replicatesUsed
-                    if let range = b.interval(interval) { entry["interval"] = [range.lowerBound, range.upperBound] }
+                if let se = hessian?.coefficientStandardErrors[a] { entry["standard_error"] = se }
+                if let result, case .bootstrap(let samples, let failed, _) = result.method {
+                    entry["replicates_used"] = samples - failed
+                    if let range = result.coefficientIntervals[a] { entry["interval"] = [range.lowerBound, range.upperBound] }
                 }
                 return entry
             }
-            if let result {
-                json["bootstrap_replicates"] = result.replicates
-                json["bootstrap_failed_replicates"] = result.failedReplicates
-                json["bootstrap_seconds"] = result.seconds
+            if let result, case .bootstrap(let samples, let failed, _) = result.method, let usage = result.replicates {
+                json["bootstrap_replicates"] = samples
+                json["bootstrap_failed_replicates"] = failed
+                json["bootstrap_seconds"] = bootstrapSeconds
                 json["seed"] = seed
-                json["replicates_used"] = Dictionary(uniqueKeysWithValues: model.items.indices.map {
-                    (model.items[$0], result.strengths[$0].replicatesUsed)
-                })
+                json["replicates_used"] = Dictionary(uniqueKeysWithValues: model.items.indices.map { (model.items[$0], usage[$0].used) })
                 json["replicates_marked"] = Dictionary(uniqueKeysWithValues: model.items.indices.compactMap { i -> (String, [String: Int])? in
-                    let s = result.strengths[i]
-                    guard s.absent + s.neverWon + s.unbeaten > 0 else { return nil }
+                    let s = usage[i]
+                    guard s.marked > 0 else { return nil }
                     return (model.items[i], ["absent": s.absent, "never_won": s.neverWon, "unbeaten": s.unbeaten])
                 })
             }
@@ -217,4 +222,4 @@ struct LeaderboardCommand: ParsableCommand {
 }
 
 extension CovariateNormalization: ExpressibleByArgument {}
-extension ArenaBootstrap.IntervalKind: ExpressibleByArgument {}
+extension StrengthIntervals.BootstrapInterval: ExpressibleByArgument {}

@@ -93,13 +93,13 @@ struct SolverTests {
         let model = try estimator.fit(data)
         let intervals = try estimator.bootstrapIntervals(data, model: model, samples: 200, level: 0.95, seed: 1)
         let mean = truth.reduce(0, +) / Double(truth.count)
-        let covered = truth.indices.filter { intervals.lower[$0] <= truth[$0] - mean && truth[$0] - mean <= intervals.upper[$0] }
+        let covered = truth.indices.filter { intervals.interval($0)?.contains(truth[$0] - mean) == true }
         let coverage = Double(covered.count) / Double(truth.count)
         #expect(coverage >= 0.90 && coverage <= 0.99, "coverage \(coverage)")
         // Bootstrap and Hessian standard errors estimate the same thing.
         let hessian = try model.hessianIntervals()
         for i in truth.indices {
-            #expect(abs(intervals.standardErrors[i] / hessian.standardErrors[i] - 1) < 0.3)
+            #expect(abs(intervals.standardErrors[i]! / hessian.standardErrors[i]! - 1) < 0.3)
         }
         // Same seed, same result (independent of scheduling).
         let again = try estimator.bootstrapIntervals(data, model: model, samples: 200, level: 0.95, seed: 1)

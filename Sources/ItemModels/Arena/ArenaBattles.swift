@@ -133,8 +133,9 @@ public struct ArenaBattles: Sendable {
     /// - Throws: ``DataError`` naming the file and the 1-based line: a missing covariate column
     ///   (line 1, the header), a non-numeric or non-finite value, `.arena` normalization with
     ///   z_w + z_l + 1 ≤ 0, and every error of ``ComparisonSet/init(csvFile:)``.
-    public init(csvFile path: String, covariates specifications: [CovariateSpecification],
+    public init(csvFile url: URL, covariates specifications: [CovariateSpecification],
                 normalization: CovariateNormalization = .none) throws(DataError) {
+        let path = url.path
         var columns: [String] = []
         for spec in specifications {
             switch spec {

@@ -17,7 +17,9 @@ extension BradleyTerryModel {
     /// `log_tie_parameter` (`[1]`, with a tie model only), and the aggregated data the model was
     /// fitted to — `pair_first`, `pair_second`, `first_wins`, `second_wins`, `ties` (`[pairs]`) and
     /// `pair_of_record` (`[records]`, when known) — so that a loaded model re-evaluates its
-    /// objective and bootstraps like the fitted one.
+    /// objective and bootstraps like the fitted one. A model with k > 0 contest covariates also
+    /// stores `coefficients` (`[k]`) and the rows' `covariates` (`[pairs, k]`), with the metadata
+    /// `covariate_names`, `covariate_scales`, `normalization` and (when nonzero) `covariate_penalty`.
     public func modelFile(extraMetadata: [String: JSONValue] = [:]) -> ModelFile {
         var metadata: [String: JSONValue] = [
             "family": .string(Self.modelFamily), "version": .number(Double(Self.modelFormatVersion)),
@@ -35,6 +37,13 @@ extension BradleyTerryModel {
         file.append("second_wins", Tensor(data.secondWins))
         file.append("ties", Tensor(data.ties))
         if !data.pairOfRecord.isEmpty { file.append("pair_of_record", Tensor(data.pairOfRecord.map(Double.init))) }
+        if covariateCount > 0 {
+            file.metadata["covariate_names"] = .array(covariateNames.map { .string($0) })
+            file.metadata["covariate_scales"] = .array(covariateScales.map { .number($0) })
+            file.metadata["normalization"] = .string(normalization.rawValue)
+            file.append("coefficients", Tensor(coefficients))
+            file.append("covariates", Tensor(shape: [data.pairCount, covariateCount], scalars: data.covariates))
+        }
         return file
     }
 
@@ -53,6 +62,22 @@ extension BradleyTerryModel {
         guard let reportValue = metadata["report"] else { throw fail("missing key 'report'") }
         let report = try BradleyTerryFitReport(metadata: reportValue, source: source)
         var parameters = try file.tensor("strengths", as: Double.self, shape: [n], source: source).scalars
+        var covariateNames: [String] = [], covariateScales: [Double] = []
+        var normalization = CovariateNormalization.none
+        if let names = metadata["covariate_names"] {
+            guard let list = names.arrayValue, case let strings = list.compactMap(\.stringValue), strings.count == list.count,
+                  !strings.isEmpty else {
+                throw fail("'covariate_names' must be a non-empty list of names")
+            }
+            covariateNames = strings
+            guard let scales = metadata["covariate_scales"]?.arrayValue, case let numbers = scales.compactMap(\.doubleValue),
+                  numbers.count == strings.count, numbers.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw fail("'covariate_scales' must list one positive number per covariate")
+            }
+            covariateScales = numbers
+            normalization = try enumValue(metadata, "normalization", source: source)
+            parameters += try file.tensor("coefficients", as: Double.self, shape: [strings.count], source: source).scalars
+        }
         if configuration.hasTieParameter {
             parameters += try file.tensor("log_tie_parameter", as: Double.self, shape: [1], source: source).scalars
         }
@@ -74,10 +99,16 @@ extension BradleyTerryModel {
         for q in 0..<p where !(firstIndices[q] < secondIndices[q]) {
             throw ModelFileError(file: source, reason: .corrupt("pair \(q) is not first < second"))
         }
+        let k = covariateNames.count
+        var covariates: [Double] = []
+        if k > 0 { covariates = try file.tensor("covariates", as: Double.self, shape: [p, k], source: source).scalars }
+        if !covariates.allSatisfy(\.isFinite) { throw ModelFileError(file: source, reason: .corrupt("'covariates' holds a non-finite value")) }
         let data = AggregatedComparisons(itemCount: n, first: firstIndices, second: secondIndices, firstWins: firstWins,
-                                         secondWins: secondWins, ties: ties, pairOfRecord: pairOfRecord)
+                                         secondWins: secondWins, ties: ties, pairOfRecord: pairOfRecord,
+                                         covariateCount: k, covariates: covariates)
         self.init(items: items, parameters: parameters, configuration: configuration, report: report, data: data,
-                  comparisonCount: count)
+                  comparisonCount: count, covariateNames: covariateNames, covariateScales: covariateScales,
+                  normalization: normalization)
     }
 
     /// Writes the model file atomically (see ``modelFile(extraMetadata:)``).
@@ -97,6 +128,7 @@ extension BradleyTerry.Configuration {
             "solver": .string(solver.rawValue), "gradient_tolerance": .number(gradientTolerance), "parallel": .bool(parallel),
         ]
         m["maximum_iterations"] = maximumIterations.map { .number(Double($0)) } ?? .null
+        if covariatePenalty != 0 { m["covariate_penalty"] = .number(covariatePenalty) }
         return m
     }
 
@@ -116,8 +148,13 @@ extension BradleyTerry.Configuration {
             guard let limit = value.intValue, limit >= 1 else { throw fail("'maximum_iterations' must be null or an integer ≥ 1") }
             maximumIterations = limit
         }
+        var covariatePenalty = 0.0
+        if let value = metadata["covariate_penalty"] {
+            guard let mu = value.doubleValue, mu >= 0, mu.isFinite else { throw fail("'covariate_penalty' must be a number ≥ 0") }
+            covariatePenalty = mu
+        }
         self.init(l2Penalty: l2, link: link, ties: ties, solver: solver, gradientTolerance: tolerance,
-                  maximumIterations: maximumIterations, parallel: parallel)
+                  maximumIterations: maximumIterations, parallel: parallel, covariatePenalty: covariatePenalty)
     }
 }
 

@@ -5,12 +5,13 @@ import RewardKitInternals
 
 /// Item-level paired-comparison models fitted by penalized maximum likelihood: Bradley–Terry
 /// (P(i ≻ j) = σ(θᵢ − θⱼ)) or Thurstone–Mosteller Case V (P(i ≻ j) = Φ(θᵢ − θⱼ)), optionally with
-/// Davidson or Rao–Kupper ties.
+/// Davidson or Rao–Kupper ties and with contest covariates ("style control",
+/// P(w ≻ l) = σ(θ_w − θ_l + γ·c), see ``fit(_:)-(ArenaBattles)``).
 ///
-/// The objective is F(θ, η) = −Σ_records w·log P(record) + (λ/2)‖θ‖², a Gaussian prior of
-/// variance 1/λ on each strength (choix's `opt_pairwise(alpha)` penalizes alpha·‖θ‖², so
-/// λ = 2·alpha). Strengths are returned centered to mean zero (for λ > 0 the optimum already is).
-/// The math is in Docs/BradleyTerry.md.
+/// The objective is F(θ, γ, η) = −Σ_records w·log P(record) + (λ/2)‖θ‖² + (μ/2)‖γ‖², a Gaussian prior
+/// of variance 1/λ on each strength (choix's `opt_pairwise(alpha)` penalizes alpha·‖θ‖², so
+/// λ = 2·alpha); γ is unpenalized unless μ > 0. Strengths are returned centered to mean zero (for
+/// λ > 0 the optimum already is). The math is in Docs/BradleyTerry.md and Docs/Arena.md.
 ///
 /// ```swift
 /// let data = try ComparisonSet(csvFile: "battles.csv")
@@ -58,6 +59,8 @@ public struct BradleyTerry: Sendable {
     public struct Configuration: Sendable, Equatable {
         /// λ in (λ/2)‖θ‖² (0 for the plain maximum-likelihood estimate).
         public var l2Penalty: Double
+        /// μ in (μ/2)‖γ‖² on the covariate coefficients (0: γ is not penalized; no effect without covariates).
+        public var covariatePenalty: Double
         /// The pairwise link.
         public var link: Link
         /// How ties enter.
@@ -74,9 +77,10 @@ public struct BradleyTerry: Sendable {
         public init(
             l2Penalty: Double = 0, link: Link = .bradleyTerry, ties: TieModel = .halfWins,
             solver: Solver = .automatic, gradientTolerance: Double = 1e-9, maximumIterations: Int? = nil,
-            parallel: Bool = true
+            parallel: Bool = true, covariatePenalty: Double = 0
         ) {
             self.l2Penalty = l2Penalty
+            self.covariatePenalty = covariatePenalty
             self.link = link
             self.ties = ties
             self.solver = solver
@@ -106,6 +110,9 @@ public struct BradleyTerry: Sendable {
         func validate() throws(BradleyTerryError) {
             if !(l2Penalty.isFinite && l2Penalty >= 0) {
                 throw .unsupportedConfiguration("l2Penalty must be finite and ≥ 0, got \(l2Penalty)")
+            }
+            if !(covariatePenalty.isFinite && covariatePenalty >= 0) {
+                throw .unsupportedConfiguration("covariatePenalty must be finite and ≥ 0, got \(covariatePenalty)")
             }
             if !(gradientTolerance > 0) {
                 throw .unsupportedConfiguration("gradientTolerance must be > 0, got \(gradientTolerance)")
@@ -148,14 +155,21 @@ public struct BradleyTerry: Sendable {
                                  report: report, data: data, comparisonCount: comparisons.count)
     }
 
-    /// Fits aggregated counts; returns the parameter vector (θ centered[, η]) and the report.
-    /// `initial` warm-starts the solver (it is centered first).
+    /// Fits aggregated counts (with or without covariates); returns the parameter vector
+    /// (θ centered, γ[, η]) and the report. `initial` (θ alone, or the full vector) warm-starts the
+    /// solver (it is centered first).
+    ///
+    /// A covariate that is zero in every row with positive weight does not enter the likelihood: its
+    /// coefficient is not identified and is returned as 0 (the solver works without that column).
     public func fit(aggregated data: AggregatedComparisons, items: [String], initial: [Double]?)
         throws(BradleyTerryError) -> (parameters: [Double], report: BradleyTerryFitReport) {
         try configuration.validate()
         precondition(items.count == data.itemCount, "\(items.count) item names for \(data.itemCount) items")
-        let n = data.itemCount
+        let n = data.itemCount, k = data.covariateCount
         if n < 2 { throw .tooFewItems(n) }
+        if k > 0 && configuration.solver == .minorizationMaximization {
+            throw .unsupportedConfiguration("the MM solver fits models without covariates only")
+        }
         // Weights are ≥ 0, so the total is 0 exactly when no pair has positive weight (this stops
         // at the first positive entry instead of summing every pair).
         if data.pairCount == 0 || !(data.firstWins.contains { $0 > 0 } || data.secondWins.contains { $0 > 0 }
@@ -171,50 +185,64 @@ public struct BradleyTerry: Sendable {
             tieStart = configuration.ties == .davidson ? log(2 * rate / (1 - rate)) : log((1 + rate) / (1 - rate))
         }
         if configuration.l2Penalty == 0 { try ComparisonGraph.requireStronglyConnected(data, items: items) }
-        var x = initial ?? [Double](repeating: 0, count: n)
-        if configuration.hasTieParameter {
-            if x.count == n { x.append(tieStart) }
-            if configuration.ties == .raoKupper && !(x[n] > 0) { x[n] = tieStart }
-        } else if x.count == n + 1 {
-            x.removeLast()
+        let identified = data.identifiedCovariates()
+        let columns = (0..<k).filter { identified[$0] }
+        let fitted = data.keepingCovariates(identified)
+        let hasTie = configuration.hasTieParameter
+        // The start in the solver's layout (θ, identified γ[, η]).
+        var x = [Double](repeating: 0, count: n + columns.count)
+        if let initial {
+            precondition(initial.count == n || initial.count == n + k || initial.count == n + k + 1,
+                         "initial parameters of length \(initial.count) for \(n) items and \(k) covariates")
+            for i in 0..<n { x[i] = initial[i] }
+            if initial.count >= n + k { for (position, a) in columns.enumerated() { x[n + position] = initial[n + a] } }
+            if hasTie { x.append(initial.count == n + k + 1 ? initial[n + k] : tieStart) }
+            if configuration.ties == .raoKupper && !(x[n + columns.count] > 0) { x[n + columns.count] = tieStart }
+        } else if hasTie {
+            x.append(tieStart)
         }
-        precondition(x.count == n + (configuration.hasTieParameter ? 1 : 0),
-                     "initial parameters of length \(x.count) for \(n) items")
         centerStrengths(&x, itemCount: n)
         let solver = configuration.resolvedSolver(parameters: x.count)
         let settings = SolverSettings(tolerance: configuration.gradientTolerance,
                                       maximumIterations: configuration.maximumIterations
                                           ?? (solver == .minorizationMaximization ? 100_000 : 100))
+        let lambda = configuration.l2Penalty, mu = configuration.covariatePenalty, parallel = configuration.parallel
         let result: SolverResult
         switch (configuration.link, configuration.ties) {
         case (.bradleyTerry, .davidson):
             result = try solve(PairedComparisonObjective<DavidsonPairLikelihood>(
-                data: data, l2Penalty: configuration.l2Penalty, parallel: configuration.parallel), x, solver, settings)
+                data: fitted, l2Penalty: lambda, covariatePenalty: mu, parallel: parallel), x, solver, settings)
         case (.bradleyTerry, .raoKupper):
             result = try solve(PairedComparisonObjective<RaoKupperPairLikelihood>(
-                data: data, l2Penalty: configuration.l2Penalty, parallel: configuration.parallel), x, solver, settings)
+                data: fitted, l2Penalty: lambda, covariatePenalty: mu, parallel: parallel), x, solver, settings)
         case (.thurstone, _):
             result = try solve(PairedComparisonObjective<ProbitPairLikelihood>(
-                data: data, l2Penalty: configuration.l2Penalty, parallel: configuration.parallel), x, solver, settings)
+                data: fitted, l2Penalty: lambda, covariatePenalty: mu, parallel: parallel), x, solver, settings)
         case (.bradleyTerry, _):
             let objective = PairedComparisonObjective<LogisticPairLikelihood>(
-                data: data, l2Penalty: configuration.l2Penalty, parallel: configuration.parallel)
+                data: fitted, l2Penalty: lambda, covariatePenalty: mu, parallel: parallel)
             if solver == .minorizationMaximization {
                 result = minorizationMaximization(objective, x, settings)
-            } else if solver == .truncatedNewton {
-                result = logisticTruncatedNewton(data, l2Penalty: configuration.l2Penalty,
-                                                 start: initial == nil ? nil : x,
-                                                 parallel: configuration.parallel, settings)
+            } else if solver == .truncatedNewton && fitted.covariateCount == 0 {
+                result = logisticTruncatedNewton(fitted, l2Penalty: lambda, start: initial == nil ? nil : x,
+                                                 parallel: parallel, settings)
             } else {
                 result = try solve(objective, x, solver, settings)
             }
         }
+        // Back to the full layout: unidentified coefficients are 0.
+        var parameters = Array(result.x[0..<n])
+        var coefficients = [Double](repeating: 0, count: k)
+        for (position, a) in columns.enumerated() { coefficients[a] = result.x[n + position] }
+        parameters += coefficients
+        if hasTie { parameters.append(result.x[n + columns.count]) }
+        let gmax = maxAbs(result.evaluation.gradient)
         let report = BradleyTerryFitReport(
             solver: solver, iterations: result.iterations, innerIterations: result.innerIterations,
             objective: result.evaluation.value, logLikelihood: -result.evaluation.negativeLogLikelihood,
-            maxAbsGradient: maxAbs(result.evaluation.gradient), stopReason: result.stopReason,
-            converged: maxAbs(result.evaluation.gradient) <= configuration.gradientTolerance, seconds: 0)
-        return (result.x, report)
+            maxAbsGradient: gmax, stopReason: result.stopReason,
+            converged: gmax <= configuration.gradientTolerance, seconds: 0)
+        return (parameters, report)
     }
 
     private func solve<L: PairLikelihood>(

@@ -113,7 +113,7 @@ func newton<L: PairLikelihood>(
                         stopReason: stop)
 }
 
-/// The Newton direction −(∇²F + c·uuᵀ)⁻¹∇F by a dense Cholesky factorization (u = (1, …, 1[, 0]));
+/// The Newton direction −(∇²F + c·uuᵀ)⁻¹∇F by a dense Cholesky factorization (u = (1ₙ, 0, 0));
 /// a Levenberg–Marquardt diagonal is added if the factorization fails.
 func choleskyDirection<L: PairLikelihood>(
     _ objective: PairedComparisonObjective<L>, _ evaluation: PairedComparisonObjective<L>.Evaluation
@@ -161,7 +161,7 @@ func conjugateGradientDirection<L: PairLikelihood>(
         mu /= inverseSum
         var z = [Double](repeating: 0, count: dim)
         for i in 0..<n { z[i] = (r[i] - mu) * inverseDiagonal[i] }
-        if dim > n { z[n] = r[n] * inverseDiagonal[n] }
+        for q in n..<dim { z[q] = r[q] * inverseDiagonal[q] }
         return z
     }
     func dot(_ a: [Double], _ b: [Double]) -> Double {

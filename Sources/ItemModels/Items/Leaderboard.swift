@@ -1,8 +1,16 @@
 import Foundation
+import FileFormats
 import NumericCore
 import PreferenceData
+import RewardKitInternals
 
-/// A ranked table of items: strength, interval, record, and the pairwise win probabilities of the top items.
+/// A ranked table of items: strength and rating, interval, record, and the pairwise win
+/// probabilities of the top items — for every item model with strengths (plain, with ties, with
+/// contest covariates).
+///
+/// Ratings are the strengths mapped by a ``RatingConversion`` (the identity by default; an Elo
+/// scale with an optional anchor for arena leaderboards). Interval ends are mapped by the same
+/// affine map, so an interval on the rating scale is the strength interval mapped.
 public struct Leaderboard: Sendable {
     /// One row.
     public struct Entry: Sendable, Equatable {
@@ -11,35 +19,57 @@ public struct Leaderboard: Sendable {
         public var item: String
         /// Centered strength θ.
         public var strength: Double
+        /// θ on the rating scale.
+        public var rating: Double
+        /// Standard error of θ (strength scale).
         public var standardError: Double?
+        /// Interval ends of θ (strength scale).
         public var lower: Double?
         public var upper: Double?
         /// Weighted decisive wins, losses and ties in the data.
         public var wins: Double
         public var losses: Double
         public var ties: Double
+        /// Bootstrap replicates that gave the item a value (nil for Hessian intervals or none).
+        public var replicatesUsed: Int?
+
+        /// Weighted comparisons of the item (wins + losses + ties).
+        public var battles: Double { wins + losses + ties }
+        /// The interval ends on the rating scale.
+        public func ratingInterval(_ conversion: RatingConversion) -> ClosedRange<Double>? {
+            guard let lower, let upper else { return nil }
+            return conversion.rating(lower)...conversion.rating(upper)
+        }
     }
 
     /// Rows, strongest first.
     public let entries: [Entry]
     /// The names of the top items, in rank order (the rows and columns of ``winProbabilities``).
     public let topItems: [String]
-    /// `winProbabilities[a, b]` = P(topItems[a] beats topItems[b]) under the model (a tie is not a win;
-    /// the diagonal is the model's value at equal strengths).
+    /// `winProbabilities[a, b]` = P(topItems[a] beats topItems[b]) under the model at zero covariates
+    /// (a tie is not a win; the diagonal is the model's value at equal strengths).
     public let winProbabilities: Tensor<Double>
+    /// `expectedScores[a, b]` = P(a beats b) + ½·P(tie) among the top items.
+    public let expectedScores: Tensor<Double>
+    /// The map from strengths to displayed ratings.
+    public let conversion: RatingConversion
     /// The intervals' confidence level, when intervals were given.
     public let level: Double?
+    /// How the intervals were made: "hessian", "bootstrap percentile", "bootstrap basic" or "none".
+    public let intervalMethod: String
 
     /// Builds the leaderboard of `model` with the records of `comparisons` and optional intervals.
     public init(model: BradleyTerryModel, comparisons: ComparisonSet, intervals: StrengthIntervals? = nil,
-                topCount: Int = 10) {
+                conversion: RatingConversion = RatingConversion(scale: .logit), topCount: Int = 10) {
         precondition(model.items == comparisons.items, "leaderboard: the model was fitted to other items")
         let totals = comparisons.itemTotals()
         let order = model.ranking
         entries = order.enumerated().map { rank, i in
             Entry(rank: rank + 1, item: model.items[i], strength: model.strengths[i],
-                  standardError: intervals?.standardErrors[i], lower: intervals?.lower[i], upper: intervals?.upper[i],
-                  wins: totals.wins[i], losses: totals.losses[i], ties: totals.ties[i])
+                  rating: conversion.rating(model.strengths[i]), standardError: intervals?.standardErrors[i] ?? nil,
+                  lower: intervals?.lower[i] ?? nil, upper: intervals?.upper[i] ?? nil,
+                  wins: totals.wins[i], losses: totals.losses[i], ties: totals.ties[i],
+                  replicatesUsed: intervals?.replicates?[i].used)
         }
         let top = Array(order.prefix(max(0, topCount)))
         topItems = top.map { model.items[$0] }
@@ -48,32 +78,39 @@ public struct Leaderboard: Sendable {
             for (b, j) in top.enumerated() { matrix[a, b] = model.outcomeProbabilities(i, j).win }
         }
         winProbabilities = matrix
+        expectedScores = model.expectedScores(top)
+        self.conversion = conversion
         level = intervals?.level
+        intervalMethod = intervals?.method.name ?? "none"
     }
 
-    /// A plain-text table (rank, item, strength, interval, wins, losses, ties).
+    /// Whether ratings differ from strengths (a scale other than the plain logit).
+    public var showsRatings: Bool { conversion != RatingConversion(scale: .logit) }
+
+    /// A plain-text table: rank, item, strength (or rating), interval, wins, losses, ties.
     public func formattedTable() -> String {
         let width = max(4, entries.map(\.item.count).max() ?? 4)
-        func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
-            s.count >= w ? s : (left ? s + String(repeating: " ", count: w - s.count)
-                                     : String(repeating: " ", count: w - s.count) + s)
-        }
-        func number(_ x: Double, _ digits: Int = 3) -> String {
+        let digits = conversion.factor > 10 ? 1 : 3
+        func number(_ x: Double, _ digits: Int) -> String {
             let text = String(format: "%.\(digits)f", x)
             return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
         }
-        func count(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : number(x, 1) }
-        let hasIntervals = entries.first?.lower != nil
-        var header = pad("rank", 4) + "  " + pad("item", width, left: true) + "  " + pad("strength", 9)
-        if hasIntervals { header += "  " + pad("interval", 19, left: true) }
-        header += "  " + pad("wins", 7) + "  " + pad("losses", 7) + "  " + pad("ties", 6)
+        func count(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : number(x, 1) }
+        let hasIntervals = intervalMethod != "none"
+        let valueName = showsRatings ? "rating" : "strength"
+        var header = "rank".padded(to: 4, alignment: .right) + "  " + "item".padded(to: width, alignment: .left) + "  " + valueName.padded(to: 9, alignment: .right)
+        if hasIntervals { header += "  " + "interval".padded(to: 21, alignment: .left) }
+        header += "  " + "wins".padded(to: 7, alignment: .right) + "  " + "losses".padded(to: 7, alignment: .right) + "  " + "ties".padded(to: 6, alignment: .right)
         var lines = [header]
         for e in entries {
-            var line = pad(String(e.rank), 4) + "  " + pad(e.item, width, left: true) + "  " + pad(number(e.strength), 9)
-            if hasIntervals, let lower = e.lower, let upper = e.upper {
-                line += "  " + pad("[\(number(lower)), \(number(upper))]", 19, left: true)
+            var line = String(e.rank).padded(to: 4, alignment: .right) + "  " + e.item.padded(to: width, alignment: .left) + "  "
+                + number(showsRatings ? e.rating : e.strength, digits).padded(to: 9, alignment: .right)
+            if hasIntervals {
+                let text = e.ratingInterval(conversion).map { "[\(number($0.lowerBound, digits)), \(number($0.upperBound, digits))]" }
+                    ?? "- (\(e.replicatesUsed ?? 0) replicates)"
+                line += "  " + text.padded(to: 21, alignment: .left)
             }
-            line += "  " + pad(count(e.wins), 7) + "  " + pad(count(e.losses), 7) + "  " + pad(count(e.ties), 6)
+            line += "  " + count(e.wins).padded(to: 7, alignment: .right) + "  " + count(e.losses).padded(to: 7, alignment: .right) + "  " + count(e.ties).padded(to: 6, alignment: .right)
             lines.append(line)
         }
         return lines.joined(separator: "\n")
@@ -82,93 +119,39 @@ public struct Leaderboard: Sendable {
     /// The pairwise win-probability matrix of the top items as text.
     public func formattedWinProbabilities() -> String {
         let width = max(6, topItems.map(\.count).max() ?? 6)
-        func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s : String(repeating: " ", count: w - s.count) + s }
-        var lines = [pad("", width) + topItems.map { " " + pad(String($0.prefix(8)), 8) }.joined()]
+        var lines = ["".padded(to: width, alignment: .right) + topItems.map { " " + String($0.prefix(8)).padded(to: 8, alignment: .right) }.joined()]
         for (a, name) in topItems.enumerated() {
-            var line = pad(name, width)
+            var line = name.padded(to: width, alignment: .right)
             for b in topItems.indices {
-                line += " " + pad(a == b ? "-" : String(format: "%.3f", winProbabilities[a, b]), 8)
+                line += " " + (a == b ? "-" : String(format: "%.3f", winProbabilities[a, b])).padded(to: 8, alignment: .right)
             }
             lines.append(line)
         }
         return lines.joined(separator: "\n")
     }
-}
 
-/// Renders a leaderboard as an SVG chart: one row per item, a bar from 0 to the strength and a
-/// whisker for the interval.
-public enum LeaderboardChart {
-    /// The SVG document for the first `maximumItems` rows.
-    public static func svg(_ leaderboard: Leaderboard, title: String = "Leaderboard", maximumItems: Int = 60) -> String {
-        let rows = Array(leaderboard.entries.prefix(max(1, maximumItems)))
-        let labelWidth = 12.0 + 7.0 * Double(min(40, rows.map(\.item.count).max() ?? 4))
-        let plotWidth = 560.0, rowHeight = 22.0, top = 56.0, bottom = 40.0, right = 30.0
-        let width = labelWidth + plotWidth + right
-        let height = top + rowHeight * Double(rows.count) + bottom
-        var low = 0.0, high = 0.0
-        for e in rows {
-            low = min(low, e.lower ?? e.strength, e.strength)
-            high = max(high, e.upper ?? e.strength, e.strength)
+    /// `item,strength` (plus `std_error,lower,upper` when the board has intervals; an item without
+    /// an interval leaves them empty), strongest first.
+    public func strengthsCSV() -> String {
+        let hasIntervals = intervalMethod != "none"
+        var csv = CSVWriter(header: ["item", "strength"] + (hasIntervals ? ["std_error", "lower", "upper"] : []))
+        for e in entries {
+            var record = [e.item, "\(e.strength)"]
+            if hasIntervals { record += [e.standardError, e.lower, e.upper].map { $0.map { "\($0)" } ?? "" } }
+            csv.appendRecord(record)
         }
-        if high - low < 1e-9 { low -= 1; high += 1 }
-        let margin = 0.05 * (high - low)
-        low -= margin
-        high += margin
-        func xPosition(_ v: Double) -> Double { labelWidth + (v - low) / (high - low) * plotWidth }
-        func format(_ v: Double) -> String { String(format: "%.2f", v) }
-        func escape(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
-        var svg = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(format(width))" height="\(format(height))" \
-        viewBox="0 0 \(format(width)) \(format(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(format(width / 2))" y="24" text-anchor="middle" font-size="16" font-weight="bold">\(escape(title))</text>
-
-        """
-        if let level = leaderboard.level {
-            svg += "<text x=\"\(format(width / 2))\" y=\"42\" text-anchor=\"middle\" fill=\"#555\">strength (centered), "
-                + "whiskers: \(Int((level * 100).rounded()))% intervals</text>\n"
-        } else {
-            svg += "<text x=\"\(format(width / 2))\" y=\"42\" text-anchor=\"middle\" fill=\"#555\">strength (centered)</text>\n"
-        }
-        // Grid.
-        let step = niceStep((high - low) / 6)
-        var tick = (low / step).rounded(.up) * step
-        let axisY = top + rowHeight * Double(rows.count)
-        while tick <= high {
-            let x = xPosition(tick)
-            svg += "<line x1=\"\(format(x))\" y1=\"\(format(top - 4))\" x2=\"\(format(x))\" y2=\"\(format(axisY))\" stroke=\"#ddd\"/>\n"
-            svg += "<text x=\"\(format(x))\" y=\"\(format(axisY + 16))\" text-anchor=\"middle\" fill=\"#333\">\(format(tick))</text>\n"
-            tick += step
-        }
-        let zero = xPosition(0)
-        svg += "<line x1=\"\(format(zero))\" y1=\"\(format(top - 4))\" x2=\"\(format(zero))\" y2=\"\(format(axisY))\" stroke=\"#888\"/>\n"
-        for (k, e) in rows.enumerated() {
-            let y = top + rowHeight * Double(k)
-            let center = y + rowHeight / 2
-            let x0 = min(zero, xPosition(e.strength)), x1 = max(zero, xPosition(e.strength))
-            svg += "<text x=\"\(format(labelWidth - 8))\" y=\"\(format(center + 4))\" text-anchor=\"end\">"
-                + "\(e.rank). \(escape(e.item))</text>\n"
-            svg += "<rect x=\"\(format(x0))\" y=\"\(format(y + 4))\" width=\"\(format(max(x1 - x0, 0.5)))\" "
-                + "height=\"\(format(rowHeight - 8))\" fill=\"\(e.strength >= 0 ? "#4878a8" : "#c8745a")\" opacity=\"0.8\"/>\n"
-            if let lower = e.lower, let upper = e.upper {
-                let a = xPosition(lower), b = xPosition(upper)
-                svg += "<line x1=\"\(format(a))\" y1=\"\(format(center))\" x2=\"\(format(b))\" y2=\"\(format(center))\" stroke=\"black\" stroke-width=\"1.5\"/>\n"
-                svg += "<line x1=\"\(format(a))\" y1=\"\(format(center - 5))\" x2=\"\(format(a))\" y2=\"\(format(center + 5))\" stroke=\"black\" stroke-width=\"1.5\"/>\n"
-                svg += "<line x1=\"\(format(b))\" y1=\"\(format(center - 5))\" x2=\"\(format(b))\" y2=\"\(format(center + 5))\" stroke=\"black\" stroke-width=\"1.5\"/>\n"
-            }
-            svg += "<circle cx=\"\(format(xPosition(e.strength)))\" cy=\"\(format(center))\" r=\"2.5\" fill=\"black\"/>\n"
-        }
-        svg += "</svg>\n"
-        return svg
+        return csv.text
     }
 
-    static func niceStep(_ raw: Double) -> Double {
-        let magnitude = pow(10, (log10(max(raw, 1e-12))).rounded(.down))
-        let fraction = raw / magnitude
-        let nice: Double = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10
-        return nice * magnitude
+    /// `rank,item,rating,lower,upper,battles` on the rating scale (interval ends empty when unavailable).
+    public func ratingsCSV() -> String {
+        func count(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)" }
+        var csv = CSVWriter(header: ["rank", "item", "rating", "lower", "upper", "battles"])
+        for e in entries {
+            let range = e.ratingInterval(conversion)
+            csv.appendRecord(["\(e.rank)", e.item, "\(e.rating)", range.map { "\($0.lowerBound)" } ?? "",
+                              range.map { "\($0.upperBound)" } ?? "", count(e.battles)])
+        }
+        return csv.text
     }
 }

@@ -5,38 +5,83 @@ import NumericCore
 import PreferenceData
 import RewardKitInternals
 
-/// Uncertainty of fitted strengths: standard errors and two-sided intervals at a confidence level.
+/// Uncertainty of a fitted ``BradleyTerryModel``: standard errors and two-sided intervals at a
+/// confidence level for the strengths θ, the covariate coefficients γ and the tie parameter.
 public struct StrengthIntervals: Sendable, Equatable {
-    /// How the intervals were computed.
-    public enum Method: Sendable, Equatable {
-        /// θ̂ ± z·SE with SE from the penalized Hessian under Σθ = 0.
-        case hessian
-        /// Percentile intervals of `samples` bootstrap refits (`failed` resamples could not be fitted
-        /// and were left out).
-        case bootstrap(samples: Int, failed: Int)
+    /// How a bootstrap interval is formed from the replicate values (q_p the p-quantile).
+    public enum BootstrapInterval: String, Sendable, Equatable, CaseIterable, Codable {
+        /// [q_{α/2}, q_{1−α/2}].
+        case percentile
+        /// The basic (reverse-percentile) interval [2θ̂ − q_{1−α/2}, 2θ̂ − q_{α/2}].
+        case basic
     }
 
+    /// How the intervals were computed.
+    public enum Method: Sendable, Equatable {
+        /// θ̂ ± z·SE with SE from the inverse penalized Hessian under Σθ = 0.
+        case hessian
+        /// Bootstrap intervals of `samples` replicates, of which `failed` could not be fitted at all.
+        case bootstrap(samples: Int, failed: Int, interval: BootstrapInterval)
+
+        /// "hessian", "bootstrap percentile" or "bootstrap basic".
+        public var name: String {
+            switch self {
+            case .hessian: return "hessian"
+            case .bootstrap(_, _, let interval): return "bootstrap \(interval.rawValue)"
+            }
+        }
+    }
+
+    /// What the bootstrap did with one item: replicates that gave it a value, and replicates in
+    /// which it was left out because it was absent, never won or never lost (its maximum-likelihood
+    /// strength would be ±∞ there).
+    public struct Replicates: Sendable, Equatable {
+        public var used: Int
+        public var absent: Int
+        public var neverWon: Int
+        public var unbeaten: Int
+
+        /// The replicates that left the item out.
+        public var marked: Int { absent + neverWon + unbeaten }
+    }
+
+    /// The method.
     public let method: Method
     /// The confidence level, e.g. 0.95.
     public let level: Double
-    /// Standard error of each centered strength.
-    public let standardErrors: [Double]
+    /// Standard error of each centered strength (nil: fewer than two bootstrap values).
+    public let standardErrors: [Double?]
     /// Lower interval end of each strength.
-    public let lower: [Double]
+    public let lower: [Double?]
     /// Upper interval end of each strength.
-    public let upper: [Double]
+    public let upper: [Double?]
+    /// Per item, how the bootstrap replicates were used (nil for Hessian intervals).
+    public let replicates: [Replicates]?
+    /// Standard error of each covariate coefficient (nil when not identified or not computable).
+    public let coefficientStandardErrors: [Double?]
+    /// Interval of each covariate coefficient.
+    public let coefficientIntervals: [ClosedRange<Double>?]
     /// Standard error of the log tie parameter η (nil without a tie model).
     public let tieStandardError: Double?
-    /// Interval of the tie parameter on its natural scale (ν or θ_RK).
+    /// Interval of the tie parameter on its natural scale (ν or θ_RK), exp of the η interval.
     public let tieInterval: ClosedRange<Double>?
+
+    /// The interval of item i, when it has one.
+    public func interval(_ i: Int) -> ClosedRange<Double>? {
+        guard let lo = lower[i], let hi = upper[i] else { return nil }
+        return lo...hi
+    }
 }
 
 extension BradleyTerryModel {
-    /// The covariance of the parameters (θ[, η]) from the inverse penalized Hessian under Σθ = 0.
+    /// The covariance of the parameters (θ, γ[, η]) from the inverse penalized Hessian under Σθ = 0.
     ///
-    /// With u = (1, …, 1[, 0]) an eigenvector of H = ∇²F with eigenvalue λ, and c > 0,
+    /// With u = (1ₙ, 0, 0) an eigenvector of H = ∇²F with eigenvalue λ, and c > 0,
     /// (H + c·uuᵀ)⁻¹ = H⁺_⊥ + uuᵀ/(n(λ + cn)), so Cov = (H + c·uuᵀ)⁻¹ − uuᵀ/(n(λ + cn)) is the
-    /// covariance of the centered strengths (the Moore–Penrose inverse of H when λ = 0).
+    /// covariance of the centered strengths (the Moore–Penrose inverse of H when λ = 0). The row
+    /// and column of a coefficient that is not identified (its covariate is zero in every record)
+    /// are replaced by the identity before inverting; ``hessianIntervals(level:)`` reports no
+    /// standard error for it.
     ///
     /// - Throws: ``BradleyTerryError/numericalFailure(_:)`` if the Hessian is singular beyond the
     ///   centering direction (e.g. λ = 0 and a disconnected graph), or
@@ -44,6 +89,7 @@ extension BradleyTerryModel {
     ///   (use bootstrap intervals).
     public func covariance() throws(BradleyTerryError) -> Tensor<Double> {
         let x = parameters
+        let identified = data.identifiedCovariates()
         return try withObjective { (objective) throws(BradleyTerryError) -> Tensor<Double> in
             let n = objective.itemCount, dim = objective.dimension
             if dim > 6000 {
@@ -53,7 +99,12 @@ extension BradleyTerryModel {
             var meanDiagonal = 0.0
             for i in 0..<n { meanDiagonal += probe.scalars[i * dim + i] }
             let shift = max(meanDiagonal / Double(n), 1e-12) / Double(n)
-            let h = objective.denseHessian(at: x, shift: shift)
+            var h = objective.denseHessian(at: x, shift: shift)
+            for (a, isIdentified) in identified.enumerated() where !isIdentified {
+                let q = n + a
+                for r in 0..<dim { h.scalars[q * dim + r] = 0; h.scalars[r * dim + q] = 0 }
+                h.scalars[q * dim + q] = 1
+            }
             let inverse: Tensor<Double>
             do {
                 inverse = try h.cholesky().inverse()
@@ -67,132 +118,230 @@ extension BradleyTerryModel {
         }
     }
 
-    /// θ̂ᵢ ± z·SEᵢ intervals with SE from ``covariance()``; the tie parameter's interval is
-    /// exp(η̂ ± z·SE_η).
+    /// θ̂ᵢ ± z·SEᵢ and γ̂ₐ ± z·SEₐ intervals with SE from ``covariance()``; the tie parameter's
+    /// interval is exp(η̂ ± z·SE_η).
     public func hessianIntervals(level: Double = 0.95) throws(BradleyTerryError) -> StrengthIntervals {
         guard level > 0 && level < 1 else { throw .unsupportedConfiguration("level must be in (0, 1), got \(level)") }
         let covariance = try covariance()
-        let n = items.count, dim = covariance.shape[0]
+        let n = items.count, k = covariateCount, dim = covariance.shape[0]
         let z = normalQuantile(0.5 + level / 2)
-        let se = (0..<n).map { max(covariance.scalars[$0 * dim + $0], 0).squareRoot() }
+        func standardError(_ q: Int) -> Double { max(covariance.scalars[q * dim + q], 0).squareRoot() }
+        let se = (0..<n).map(standardError)
+        let identified = data.identifiedCovariates()
+        let coefficientSE: [Double?] = (0..<k).map { identified[$0] ? standardError(n + $0) : nil }
         var tieSE: Double? = nil
         var tieInterval: ClosedRange<Double>? = nil
         if let eta = logTieParameter {
-            let s = max(covariance.scalars[n * dim + n], 0).squareRoot()
+            let s = standardError(n + k)
             tieSE = s
             tieInterval = exp(eta - z * s)...exp(eta + z * s)
         }
         return StrengthIntervals(method: .hessian, level: level, standardErrors: se,
                                  lower: (0..<n).map { strengths[$0] - z * se[$0] },
-                                 upper: (0..<n).map { strengths[$0] + z * se[$0] },
+                                 upper: (0..<n).map { strengths[$0] + z * se[$0] }, replicates: nil,
+                                 coefficientStandardErrors: coefficientSE,
+                                 coefficientIntervals: (0..<k).map { a in
+                                     coefficientSE[a].map { (coefficients[a] - z * $0)...(coefficients[a] + z * $0) }
+                                 },
                                  tieStandardError: tieSE, tieInterval: tieInterval)
     }
 }
 
 extension BradleyTerry {
     /// Bootstrap intervals: `samples` resamples of the records (with replacement, same size), each
-    /// refitted from the full-data estimate; percentile intervals and the standard deviation of the
-    /// centered strengths.
+    /// refitted from the full-data estimate.
     ///
-    /// Resample b draws from `SeededGenerator(seed: seed ⊕ b)`, so the result depends only on
-    /// `seed`, not on the number of threads. The replicates run in parallel on all cores
-    /// (`DispatchQueue.concurrentPerform`). Resamples whose fit fails (e.g. λ = 0 and a resample
-    /// that is not strongly connected) are left out and counted in the method.
+    /// The records are first deduplicated into a ``ComparisonOutcomeTable``; resampling the M
+    /// records is the same as drawing the record counts of its cells (row, outcome) from
+    /// Multinomial(M, nᶜ/M), each cell keeping its mean record weight. The draw is made cell by cell
+    /// with conditional binomials xᶜ ~ Binomial(M − Σ_{c'<c} x_{c'}, nᶜ / Σ_{c'≥c} n_{c'}), so a
+    /// replicate costs O(cells), not O(M).
+    ///
+    /// In each replicate, items that are absent, never won or never lost (ties count as both) are
+    /// removed, repeatedly, with their comparisons (their maximum-likelihood θ would be ±∞, or very
+    /// large under a small penalty); they are counted in ``StrengthIntervals/replicates`` and give no
+    /// value to their interval in that replicate. The rest is refitted from the full-data estimate
+    /// (warm start), and its centered θ are shifted so that their mean equals the full-data mean
+    /// over the same items. A replicate whose remaining graph is still not strongly connected
+    /// (λ = 0), or whose fit fails, is counted as failed.
+    ///
+    /// Intervals at level 1 − α from the values of a parameter: percentile [q_{α/2}, q_{1−α/2}]
+    /// or basic [2θ̂ − q_{1−α/2}, 2θ̂ − q_{α/2}] (linear interpolation between order statistics);
+    /// the standard error is the standard deviation of the values. Replicate b draws from the b-th
+    /// generator split from `SeededGenerator(seed:)`, so results do not depend on the number of
+    /// threads. Replicates run in parallel on `threads` workers (nil: every core).
     ///
     /// - Precondition: `model` was fitted to `comparisons` with this configuration.
+    /// - Throws: ``BradleyTerryError/unsupportedConfiguration(_:)`` for fewer than 2 samples or a
+    ///   level outside (0, 1).
     public func bootstrapIntervals(
         _ comparisons: ComparisonSet, model: BradleyTerryModel, samples: Int = 200, level: Double = 0.95,
-        seed: UInt64 = 0
+        seed: UInt64 = 0, interval: StrengthIntervals.BootstrapInterval = .percentile, threads: Int? = nil
+    ) throws(BradleyTerryError) -> StrengthIntervals {
+        precondition(model.items == comparisons.items && model.covariateCount == 0,
+                     "bootstrap: the model was fitted to other items or with covariates")
+        return try bootstrapIntervals(ComparisonOutcomeTable(comparisons), model: model, samples: samples, level: level,
+                                      seed: seed, interval: interval, threads: threads)
+    }
+
+    /// Bootstrap intervals from a deduplicated outcome table (see
+    /// ``bootstrapIntervals(_:model:samples:level:seed:interval:threads:)``).
+    public func bootstrapIntervals(
+        _ table: ComparisonOutcomeTable, model: BradleyTerryModel, samples: Int = 200, level: Double = 0.95,
+        seed: UInt64 = 0, interval: StrengthIntervals.BootstrapInterval = .percentile, threads: Int? = nil
     ) throws(BradleyTerryError) -> StrengthIntervals {
         guard samples >= 2 else { throw .unsupportedConfiguration("bootstrap needs at least 2 samples, got \(samples)") }
         guard level > 0 && level < 1 else { throw .unsupportedConfiguration("level must be in (0, 1), got \(level)") }
-        precondition(model.items == comparisons.items, "bootstrap: the model was fitted to other items")
-        let base = model.data
-        let n = comparisons.itemCount
-        let m = comparisons.count
-        let dim = model.parameters.count
-        // Category of each record: which count of which pair it adds to.
-        let tieHandling = configuration.tieHandling
-        var slot = [Int32](repeating: -1, count: m)
-        var kind = [UInt8](repeating: 0, count: m)   // 0 first wins, 1 second wins, 2 tie, 3 half each
-        for k in 0..<m {
-            let p = base.pairOfRecord[k]
-            slot[k] = p
-            guard p >= 0 else { continue }
-            if comparisons.ties[k] {
-                kind[k] = tieHandling == .keep ? 2 : 3
-            } else {
-                kind[k] = comparisons.winners[k] == Int(base.first[Int(p)]) ? 0 : 1
-            }
-        }
+        let n = model.items.count, k = model.covariateCount
+        precondition(table.itemCount == n && table.covariateCount == k, "bootstrap: the table does not match the model")
+        let hasTie = model.logTieParameter != nil
+        let full = model.parameters
         var serial = self
         serial.configuration.parallel = false
         serial.configuration.gradientTolerance = max(configuration.gradientTolerance, 1e-8)
         let estimator = serial
-        let weights = comparisons.weights
-        let start = model.parameters
-        let results = SharedBuffer(count: samples * dim)
-        let failures = SharedBuffer(count: samples)
-        let workers = max(1, min(samples, ProcessInfo.processInfo.activeProcessorCount))
-        let frozenSlot = slot, frozenKind = kind
+        let tieModel = configuration.ties
+        var master = SeededGenerator(seed: seed)
+        let generators = (0..<samples).map { _ in master.split() }
+        let cellRecords = table.cellRecords.map { $0.rounded() }
+        var suffix = [Double](repeating: 0, count: cellRecords.count + 1)
+        for c in stride(from: cellRecords.count - 1, through: 0, by: -1) { suffix[c] = suffix[c + 1] + cellRecords[c] }
+        let total = suffix[0]
+        let frozenSuffix = suffix
+
+        let thetaOut = SharedBuffer(count: samples * n)
+        let gammaOut = SharedBuffer(count: samples * max(k, 1))
+        let etaOut = SharedBuffer(count: samples)
+        let marks = SharedBuffer<UInt8>(count: samples * n, repeating: 0)
+        let workers = max(1, min(samples, threads ?? ProcessInfo.processInfo.activeProcessorCount))
         BLASRuntime.withSingleThread {
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var b = worker
                 while b < samples {
-                    var rng = SeededGenerator(seed: seed ^ (0x9E37_79B9_7F4A_7C15 &* UInt64(b + 1)))
-                    var firstWins = [Double](repeating: 0, count: base.pairCount)
-                    var secondWins = firstWins, ties = firstWins
-                    for _ in 0..<m {
-                        let k = Int.random(in: 0..<m, using: &rng)
-                        let p = Int(frozenSlot[k])
-                        guard p >= 0 else { continue }
-                        let w = weights[k]
-                        switch frozenKind[k] {
-                        case 0: firstWins[p] += w
-                        case 1: secondWins[p] += w
-                        case 2: ties[p] += w
-                        default:
-                            firstWins[p] += w / 2
-                            secondWins[p] += w / 2
+                    var rng = generators[b]
+                    var counts = [Double](repeating: 0, count: cellRecords.count)
+                    var remaining = total
+                    for c in 0..<cellRecords.count where remaining > 0 {
+                        let draw = c == cellRecords.count - 1
+                            ? remaining : binomialSample(trials: remaining, probability: cellRecords[c] / frozenSuffix[c], using: &rng)
+                        counts[c] = draw
+                        remaining -= draw
+                    }
+                    let data = table.aggregated(ties: tieModel, recordCounts: counts)
+                    let (kept, itemMarks, reduced) = removingDegenerateItems(data)
+                    var ok = kept.count >= 2
+                    if ok {
+                        var start = kept.map { full[$0] }
+                        start += full[n..<(n + k)]
+                        if hasTie { start.append(full[n + k]) }
+                        do {
+                            let (x, _) = try estimator.fit(aggregated: reduced, items: kept.map { model.items[$0] }, initial: start)
+                            var shift = 0.0
+                            for i in kept { shift += full[i] }
+                            shift /= Double(kept.count)
+                            for (position, i) in kept.enumerated() { thetaOut.pointer[b * n + i] = x[position] + shift }
+                            for a in 0..<k { gammaOut.pointer[b * k + a] = x[kept.count + a] }
+                            if hasTie { etaOut.pointer[b] = x[kept.count + k] }
+                        } catch {
+                            ok = false
                         }
                     }
-                    let resample = AggregatedComparisons(itemCount: n, first: base.first, second: base.second,
-                                                         firstWins: firstWins, secondWins: secondWins, ties: ties)
-                    do {
-                        let (x, _) = try estimator.fit(aggregated: resample, items: comparisons.items, initial: start)
-                        for k in 0..<dim { results.pointer[b * dim + k] = x[k] }
-                    } catch {
-                        failures.pointer[b] = 1
+                    for i in 0..<n {
+                        marks.pointer[b * n + i] = ok || itemMarks[i] != .used ? itemMarks[i].rawValue : BootstrapMark.failed.rawValue
                     }
+                    if !ok { etaOut.pointer[b] = .nan; for a in 0..<k { gammaOut.pointer[b * k + a] = .nan } }
                     b += workers
                 }
             }
         }
-        var kept: [[Double]] = []
-        for b in 0..<samples where failures.pointer[b] == 0 {
-            kept.append((0..<dim).map { results.pointer[b * dim + $0] })
+        var failed = 0
+        var replicateOK = [Bool](repeating: true, count: samples)
+        for b in 0..<samples where !(0..<n).contains(where: { marks.pointer[b * n + $0] == BootstrapMark.used.rawValue }) {
+            replicateOK[b] = false
+            failed += 1
         }
-        withExtendedLifetime((results, failures)) {}
-        let failed = samples - kept.count
-        guard kept.count >= 2 else {
-            throw .numericalFailure("only \(kept.count) of \(samples) bootstrap resamples could be fitted")
+        func summary(estimate: Double, values: [Double]) -> (se: Double?, range: ClosedRange<Double>?) {
+            guard values.count >= 2 else { return (nil, nil) }
+            let sorted = values.sorted()
+            let lo = quantile(sorted, (1 - level) / 2), hi = quantile(sorted, (1 + level) / 2)
+            let mean = sorted.reduce(0, +) / Double(sorted.count)
+            let sd = (sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(sorted.count - 1)).squareRoot()
+            return (sd, interval == .percentile ? lo...hi : (2 * estimate - hi)...(2 * estimate - lo))
         }
-        func summary(_ k: Int) -> (se: Double, lower: Double, upper: Double) {
-            let values = kept.map { $0[k] }.sorted()
-            let mean = values.reduce(0, +) / Double(values.count)
-            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
-            return (variance.squareRoot(), quantile(values, (1 - level) / 2), quantile(values, (1 + level) / 2))
+        var se: [Double?] = [], lower: [Double?] = [], upper: [Double?] = [], usage: [StrengthIntervals.Replicates] = []
+        for i in 0..<n {
+            var values: [Double] = []
+            var use = StrengthIntervals.Replicates(used: 0, absent: 0, neverWon: 0, unbeaten: 0)
+            for b in 0..<samples {
+                switch BootstrapMark(rawValue: marks.pointer[b * n + i])! {
+                case .used: values.append(thetaOut.pointer[b * n + i])
+                case .absent: use.absent += 1
+                case .neverWon: use.neverWon += 1
+                case .unbeaten: use.unbeaten += 1
+                case .failed: break
+                }
+            }
+            use.used = values.count
+            let s = summary(estimate: model.strengths[i], values: values)
+            se.append(s.se)
+            lower.append(s.range?.lowerBound)
+            upper.append(s.range?.upperBound)
+            usage.append(use)
         }
-        let parts = (0..<n).map(summary)
+        let usable = (0..<samples).filter { replicateOK[$0] }
+        let coefficientSummaries = (0..<k).map { a in
+            summary(estimate: model.coefficients[a], values: usable.map { gammaOut.pointer[$0 * k + a] }.filter { !$0.isNaN })
+        }
         var tieSE: Double? = nil
         var tieInterval: ClosedRange<Double>? = nil
-        if dim > n {
-            let s = summary(n)
+        if let eta = model.logTieParameter {
+            let s = summary(estimate: eta, values: usable.map { etaOut.pointer[$0] }.filter { !$0.isNaN })
             tieSE = s.se
-            tieInterval = exp(s.lower)...exp(s.upper)
+            tieInterval = s.range.map { exp($0.lowerBound)...exp($0.upperBound) }
         }
-        return StrengthIntervals(method: .bootstrap(samples: samples, failed: failed), level: level,
-                                 standardErrors: parts.map(\.se), lower: parts.map(\.lower),
-                                 upper: parts.map(\.upper), tieStandardError: tieSE, tieInterval: tieInterval)
+        withExtendedLifetime((thetaOut, gammaOut, etaOut, marks)) {}
+        return StrengthIntervals(method: .bootstrap(samples: samples, failed: failed, interval: interval), level: level,
+                                 standardErrors: se, lower: lower, upper: upper, replicates: usage,
+                                 coefficientStandardErrors: coefficientSummaries.map(\.se),
+                                 coefficientIntervals: coefficientSummaries.map(\.range),
+                                 tieStandardError: tieSE, tieInterval: tieInterval)
     }
+}
+
+/// What happened to one item in one bootstrap replicate.
+enum BootstrapMark: UInt8 {
+    case used = 0, absent, neverWon, unbeaten, failed
+}
+
+/// Removes items that are absent, never won or never lost (ties count as both), repeatedly, with
+/// their comparisons. Returns the kept item indices, the mark of every item, and the data among the
+/// kept items reindexed to 0..<kept.count.
+func removingDegenerateItems(_ data: AggregatedComparisons) -> (kept: [Int], marks: [BootstrapMark], data: AggregatedComparisons) {
+    let n = data.itemCount
+    var keep = [Bool](repeating: true, count: n)
+    var marks = [BootstrapMark](repeating: .used, count: n)
+    var current = data
+    while true {
+        let totals = current.itemTotals()
+        var changed = false
+        for i in 0..<n where keep[i] {
+            let mark: BootstrapMark? = totals.battles[i] == 0 ? .absent
+                : totals.wins[i] == 0 ? .neverWon : totals.losses[i] == 0 ? .unbeaten : nil
+            if let mark {
+                keep[i] = false
+                marks[i] = mark
+                changed = true
+            }
+        }
+        if !changed { break }
+        // Zero the removed items' comparisons (indices stay 0..<n until the final restriction).
+        current = data.restricted(to: (0..<n).map { keep[$0] ? $0 : -1 }, itemCount: n)
+    }
+    var newIndex = [Int](repeating: -1, count: n)
+    var kept: [Int] = []
+    for i in 0..<n where keep[i] {
+        newIndex[i] = kept.count
+        kept.append(i)
+    }
+    return (kept, marks, data.restricted(to: newIndex, itemCount: kept.count))
 }

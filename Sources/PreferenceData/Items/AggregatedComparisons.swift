@@ -5,6 +5,10 @@
 /// Every item-level likelihood depends on the data only through these counts, so solvers work on
 /// the (usually much shorter) pair list. Pairs are ordered by `first`, then by first appearance.
 ///
+/// Rows may carry a block of k ≥ 0 covariates (``covariates``, oriented to `first`): the contest
+/// covariates of an arena fit, P(first ≻ second) = σ(θ_first − θ_second + γ·c). With covariates a
+/// pair appears once per distinct covariate pattern, so "pair" means "row" there.
+///
 /// Aggregation is O(records + items): a counting sort of the records by their smaller item (one
 /// packed 8-byte word per record), then one pass per item with a dense scratch row (no hashing,
 /// no comparison sort).
@@ -33,6 +37,10 @@ public struct AggregatedComparisons: Sendable, Equatable {
     public var ties: [Double]
     /// For each source record, its pair index (−1 for a dropped tie).
     public let pairOfRecord: [Int32]
+    /// The number of covariates k per row (0 for plain paired comparisons).
+    public let covariateCount: Int
+    /// c of each row oriented to `first` (c for "first beat second"), rows × k, row-major.
+    public var covariates: [Double]
 
     /// The number of distinct pairs.
     public var pairCount: Int { first.count }
@@ -43,6 +51,8 @@ public struct AggregatedComparisons: Sendable, Equatable {
         let m = set.count
         precondition(n < 1 << 30 && m < 1 << 31, "AggregatedComparisons: \(n) items or \(m) records is too many (2³⁰ items, 2³¹ records)")
         itemCount = n
+        covariateCount = 0
+        covariates = []
         var rowStart = [Int](repeating: 0, count: n + 1)
         set.winners.withUnsafeBufferPointer { w in
             set.losers.withUnsafeBufferPointer { l in
@@ -171,12 +181,14 @@ public struct AggregatedComparisons: Sendable, Equatable {
         self.pairOfRecord = pairOfRecord
     }
 
-    /// Creates aggregated counts directly (for example from a bootstrap resample).
+    /// Creates aggregated counts directly (for example from a bootstrap resample), optionally with
+    /// `covariateCount` covariates per row in `covariates` (rows × k, row-major, oriented to `first`).
     public init(itemCount: Int, first: [Int32], second: [Int32], firstWins: [Double], secondWins: [Double],
-                ties: [Double], pairOfRecord: [Int32] = []) {
+                ties: [Double], pairOfRecord: [Int32] = [], covariateCount: Int = 0, covariates: [Double] = []) {
         let p = first.count
-        precondition(second.count == p && firstWins.count == p && secondWins.count == p && ties.count == p,
-                     "AggregatedComparisons: array lengths \([first.count, second.count, firstWins.count, secondWins.count, ties.count])")
+        precondition(second.count == p && firstWins.count == p && secondWins.count == p && ties.count == p
+                     && covariateCount >= 0 && covariates.count == p * covariateCount,
+                     "AggregatedComparisons: array lengths \([first.count, second.count, firstWins.count, secondWins.count, ties.count]) and \(covariates.count) covariates for k = \(covariateCount)")
         for k in 0..<p {
             precondition(first[k] >= 0 && first[k] < second[k] && Int(second[k]) < itemCount,
                          "AggregatedComparisons: pair \(k) = (\(first[k]), \(second[k])) is not 0 ≤ first < second < \(itemCount)")
@@ -188,6 +200,8 @@ public struct AggregatedComparisons: Sendable, Equatable {
         self.secondWins = secondWins
         self.ties = ties
         self.pairOfRecord = pairOfRecord
+        self.covariateCount = covariateCount
+        self.covariates = covariates
     }
 
     /// The total weight of all pairs (wins in both directions plus ties).
@@ -199,4 +213,58 @@ public struct AggregatedComparisons: Sendable, Equatable {
 
     /// The total tie weight.
     public var totalTies: Double { ties.reduce(0, +) }
+
+    /// Weighted wins (a tie counting as a win and a loss), losses and total weight of each item.
+    public func itemTotals() -> (wins: [Double], losses: [Double], battles: [Double]) {
+        var wins = [Double](repeating: 0, count: itemCount), losses = wins, battles = wins
+        for u in 0..<pairCount {
+            let i = Int(first[u]), j = Int(second[u])
+            let a = firstWins[u], b = secondWins[u], t = ties[u]
+            wins[i] += a + t; losses[i] += b + t
+            wins[j] += b + t; losses[j] += a + t
+            battles[i] += a + b + t; battles[j] += a + b + t
+        }
+        return (wins, losses, battles)
+    }
+
+    /// The rows between kept items with positive weight, reindexed: `newIndex[i]` is item i's new
+    /// index (< 0 drops it), increasing over the kept items so that first < second still holds.
+    public func restricted(to newIndex: [Int], itemCount newCount: Int) -> AggregatedComparisons {
+        let k = covariateCount
+        var f: [Int32] = [], s: [Int32] = [], c: [Double] = [], a: [Double] = [], b: [Double] = [], t: [Double] = []
+        for u in 0..<pairCount {
+            let i = newIndex[Int(first[u])], j = newIndex[Int(second[u])]
+            guard i >= 0 && j >= 0, firstWins[u] + secondWins[u] + ties[u] > 0 else { continue }
+            f.append(Int32(i)); s.append(Int32(j))
+            c.append(contentsOf: covariates[(u * k)..<((u + 1) * k)])
+            a.append(firstWins[u]); b.append(secondWins[u]); t.append(ties[u])
+        }
+        return AggregatedComparisons(itemCount: newCount, first: f, second: s, firstWins: a, secondWins: b, ties: t,
+                                     covariateCount: k, covariates: c)
+    }
+
+    /// Whether each covariate is nonzero in some row with positive weight (otherwise the likelihood
+    /// does not depend on its coefficient, which is then not identified).
+    public func identifiedCovariates() -> [Bool] {
+        let k = covariateCount
+        var identified = [Bool](repeating: false, count: k)
+        guard k > 0 else { return identified }
+        for u in 0..<pairCount where firstWins[u] + secondWins[u] + ties[u] > 0 {
+            for a in 0..<k where covariates[u * k + a] != 0 { identified[a] = true }
+        }
+        return identified
+    }
+
+    /// The same rows with only the covariate columns where `keep` is true.
+    public func keepingCovariates(_ keep: [Bool]) -> AggregatedComparisons {
+        precondition(keep.count == covariateCount, "\(keep.count) flags for \(covariateCount) covariates")
+        let columns = (0..<covariateCount).filter { keep[$0] }
+        if columns.count == covariateCount { return self }
+        var c = [Double]()
+        c.reserveCapacity(pairCount * columns.count)
+        for u in 0..<pairCount { for a in columns { c.append(covariates[u * covariateCount + a]) } }
+        return AggregatedComparisons(itemCount: itemCount, first: first, second: second, firstWins: firstWins,
+                                     secondWins: secondWins, ties: ties, pairOfRecord: pairOfRecord,
+                                     covariateCount: columns.count, covariates: c)
+    }
 }

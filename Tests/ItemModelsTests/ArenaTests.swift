@@ -343,3 +343,38 @@ func writeTemporary(_ text: String, name: String) -> String {
     #expect(loaded.normalization == .scaled && loaded.configuration == model.configuration)
     #expect(try loaded.hessianIntervals() == model.hessianIntervals())
 }
+
+@Test func extremeWeightsAndCovariatesGiveResultsOrTypedErrors() throws {
+    // Weights beyond Int and near the top of Double: no trap in the fit, the table or the CSV.
+    for weight in [1e19, 1e300] {
+        var builder = ComparisonSet.Builder()
+        try builder.append(winner: "a", loser: "b", weight: weight)
+        try builder.append(winner: "b", loser: "a", weight: 1)
+        try builder.append(winner: "b", loser: "c", weight: 1)
+        try builder.append(winner: "c", loser: "a", weight: 1)
+        let set = builder.build()
+        let model = try BradleyTerry().fit(set)
+        #expect(model.strengths.allSatisfy { $0.isFinite })
+        let board = Leaderboard(model: model, comparisons: set, intervals: try? model.hessianIntervals())
+        let table = board.formattedTable()
+        #expect(table.contains("e+") && !table.contains("nan") && table.split(separator: "\n").allSatisfy { $0.count < 120 })
+        #expect(board.ratingsCSV().split(separator: "\n").count == 4)
+    }
+    // A covariate of 1e200 overflows the Hessian: a typed error that says how to fix it; scaled, it fits.
+    var rng = SeededGenerator(seed: 5)
+    let set = SyntheticComparisons.comparisons(strengths: [0.5, 0, -0.5, 0.2], count: 200, using: &rng)
+    var values = (0..<set.count).map { _ in rng.nextNormal() }
+    values[0] = 1e200
+    let raw = try ArenaBattles(set, covariateNames: ["s"], values: Tensor(shape: [set.count, 1], scalars: values))
+    do {
+        _ = try BradleyTerry().fit(raw)
+        Issue.record("a 1e200 covariate was fitted")
+    } catch {
+        guard case .numericalFailure(let detail) = error else { Issue.record("error \(error)"); return }
+        #expect(detail.contains("rescale"))
+    }
+    let scaled = try ArenaBattles(set, covariateNames: ["s"], values: Tensor(shape: [set.count, 1], scalars: values),
+                                  normalization: .scaled)
+    let scaledModel = try BradleyTerry().fit(scaled)
+    #expect(scaledModel.parameters.allSatisfy { $0.isFinite })
+}

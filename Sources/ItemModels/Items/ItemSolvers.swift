@@ -125,6 +125,10 @@ func choleskyDirection<L: PairLikelihood>(
     for i in 0..<n { meanDiagonal += diagonal[i] }
     meanDiagonal = max(meanDiagonal / Double(n), 1e-12)
     var hessian = objective.denseHessian(evaluation, shift: meanDiagonal / Double(n))
+    if !(hessian.scalars.allSatisfy(\.isFinite) && evaluation.gradient.allSatisfy(\.isFinite)) {
+        throw .numericalFailure("the Hessian overflows (weights or covariate values too large); rescale them, "
+                                + "e.g. with covariate normalization (--normalize scaled)")
+    }
     var damping = 0.0
     for _ in 0..<30 {
         do {

@@ -95,7 +95,10 @@ public struct Leaderboard: Sendable {
             let text = String(format: "%.\(digits)f", x)
             return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
         }
-        func count(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : number(x, 1) }
+        func count(_ x: Double) -> String {
+            if x == x.rounded() && abs(x) < 1e7 { return String(Int(x)) }
+            return abs(x) < 1e7 ? number(x, 1) : String(format: "%.3g", x)
+        }
         let hasIntervals = intervalMethod != "none"
         let valueName = showsRatings ? "rating" : "strength"
         var header = "rank".padded(to: 4, alignment: .right) + "  " + "item".padded(to: width, alignment: .left) + "  " + valueName.padded(to: 9, alignment: .right)

@@ -105,6 +105,9 @@ extension BradleyTerryModel {
                 for r in 0..<dim { h.scalars[q * dim + r] = 0; h.scalars[r * dim + q] = 0 }
                 h.scalars[q * dim + q] = 1
             }
+            if !h.scalars.allSatisfy(\.isFinite) {
+                throw .numericalFailure("the Hessian overflows (weights or covariate values too large to invert)")
+            }
             let inverse: Tensor<Double>
             do {
                 inverse = try h.cholesky().inverse()

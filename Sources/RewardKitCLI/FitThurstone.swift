@@ -12,8 +12,11 @@ struct ThurstoneFit: ParsableCommand {
         .jsonl) read by the shared loader; a tie counts as the soft label ½. Soft labels (--soft): \
         CSV with winner,loser,probability where probability = P(winner ≻ loser) in [0, 1], and an \
         optional weight. The fit maximizes the exact likelihood Σ w[y log Φ(z) + (1 − y) log Φ(−z)] \
-        − λ_μ‖μ‖²/2 − λ_s‖log σ‖²/2 by L-BFGS, with mean μ = 0 and mean log σ = 0 fixed \
-        (the model is invariant to a shift of μ and a common scale of μ and σ). Diagnostics: \
+        − (λ/2)‖θ‖² − λ_s‖log σ‖²/2 with θ = μ/√2 (the penalty of fit bradley-terry on the \
+        probit scale; --mean-penalty λ_μ on ‖μ‖²/2 is λ = 2λ_μ), with mean μ = 0 and mean \
+        log σ = 0 fixed (the model is invariant to a shift of μ and a common scale of μ and σ). \
+        Per-item variances are fitted by L-BFGS; shared variances (Case V) are the fit of \
+        fit bradley-terry --model thurstone (Newton), with μ = √2·θ. Diagnostics: \
         accuracy and log-loss (on held-out records with --held-out), and the share of intransitive \
         item triples in the data (majority directions) versus the share a utility model produces \
         by sampling noise at the same number of comparisons per pair.
@@ -33,8 +36,11 @@ struct ThurstoneFit: ParsableCommand {
     @Option(help: "Variances: per-item (σ_i free) or shared (σ_i = 1, Thurstone Case V).")
     var variance: VarianceOption = .perItem
 
-    @Option(help: "Penalty λ_μ on the means.")
-    var meanPenalty: Double = 1e-2
+    @Option(name: .customLong("l2"), help: "L2 penalty λ in (λ/2)‖θ‖², θ = μ/√2, as in fit bradley-terry (default 0.02).")
+    var l2: Double?
+
+    @Option(help: "Penalty λ_μ in λ_μ‖μ‖²/2 on the means, the same as --l2 2·λ_μ (default 0.01).")
+    var meanPenalty: Double?
 
     @Option(help: "Penalty λ_s on the log standard deviations.")
     var scalePenalty: Double = 1e-1
@@ -52,12 +58,18 @@ struct ThurstoneFit: ParsableCommand {
     var report: String?
 
     func validate() throws {
-        guard meanPenalty.isFinite && meanPenalty >= 0 && scalePenalty.isFinite && scalePenalty >= 0 else {
-            throw ValidationError("--mean-penalty and --scale-penalty must be finite numbers ≥ 0")
+        guard l2 == nil || meanPenalty == nil else {
+            throw ValidationError("give --l2 or --mean-penalty, not both (--l2 λ is --mean-penalty λ/2)")
+        }
+        guard l2Penalty.isFinite && l2Penalty >= 0 && scalePenalty.isFinite && scalePenalty >= 0 else {
+            throw ValidationError("--l2, --mean-penalty and --scale-penalty must be finite numbers ≥ 0")
         }
         guard heldOut >= 0 && heldOut < 1 else { throw ValidationError("--held-out must be in [0, 1), got \(heldOut)") }
         guard top >= 0 else { throw ValidationError("--top must be ≥ 0") }
     }
+
+    /// λ of (λ/2)‖θ‖²: --l2, or 2·λ_μ from --mean-penalty (λ_μ‖μ‖²/2 = (2λ_μ/2)‖μ/√2‖²).
+    var l2Penalty: Double { l2 ?? 2 * (meanPenalty ?? 1e-2) }
 
     struct ItemReport: Codable {
         var item: String
@@ -72,8 +84,10 @@ struct ThurstoneFit: ParsableCommand {
         var records: Int
         var trainingRecords: Int
         var heldOutRecords: Int
+        var l2Penalty: Double
         var meanPenalty: Double
         var scalePenalty: Double
+        var solver: String
         var logLikelihood: Double
         var iterations: Int
         var converged: Bool
@@ -108,14 +122,21 @@ struct ThurstoneFit: ParsableCommand {
             test = split.heldOut
         }
         let fitter = ThurstonianFitter(variance: variance == .shared ? .shared : .perItem,
-                                       meanPenalty: meanPenalty, logScalePenalty: scalePenalty)
-        let fit = fitter.fit(training)
+                                       l2Penalty: l2Penalty, logScalePenalty: scalePenalty)
+        let fit: ThurstonianFit
+        do {
+            fit = try fitter.fit(training)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(comparisons): \(error)\n".utf8))
+            throw ExitCode.failure
+        }
         let model = fit.model
+        let r = fit.report
         let trainingDiagnostics = ThurstonianDiagnostics(model: model, data: training)
         let heldOutDiagnostics = test.map { ThurstonianDiagnostics(model: model, data: $0) }
 
         print("\(data.count) records, \(data.itemCount) items, \(soft ? "soft" : "hard") labels, \(variance.rawValue) variances")
-        print("log-likelihood \(String(format: "%.4f", fit.logLikelihood)), \(fit.iterations) L-BFGS iterations, \(fit.stopReason)")
+        print("log-likelihood \(String(format: "%.4f", r.logLikelihood)), \(r.iterations) \(r.solverName) iterations, \(r.stopReason.rawValue)")
         let width = max(4, model.items.prefix(top).map(\.count).max() ?? 4)
         func pad(_ s: String) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
         print("\(pad("item"))         μ         σ")
@@ -136,8 +157,9 @@ struct ThurstoneFit: ParsableCommand {
                                                        standardDeviation: model.standardDeviations[$0]) }
             let value = Report(comparisons: comparisons, softLabels: soft, variance: variance.rawValue, records: data.count,
                                trainingRecords: training.count, heldOutRecords: test?.count ?? 0,
-                               meanPenalty: meanPenalty, scalePenalty: scalePenalty, logLikelihood: fit.logLikelihood,
-                               iterations: fit.iterations, converged: fit.converged, stopReason: fit.stopReason.rawValue,
+                               l2Penalty: l2Penalty, meanPenalty: l2Penalty / 2, scalePenalty: scalePenalty,
+                               solver: r.solverName, logLikelihood: r.logLikelihood,
+                               iterations: r.iterations, converged: r.converged, stopReason: r.stopReason.rawValue,
                                items: items, training: trainingDiagnostics, heldOut: heldOutDiagnostics)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

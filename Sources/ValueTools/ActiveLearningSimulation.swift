@@ -128,7 +128,14 @@ public struct ActiveLearningSimulation: Sendable {
         var reached: Int? = nil
         while true {
             let data = ProbabilisticComparisons(items: truth.items, first: first, second: second, labels: labels)
-            let fit = fitter.fit(data, start: current)
+            let fit: ThurstonianFit
+            do {
+                fit = try fitter.fit(data, start: current)
+            } catch {
+                // Only a Case V fitter without a penalty can fail here (a comparison graph that is
+                // not yet strongly connected); the simulation needs a penalty > 0 then.
+                preconditionFailure("ActiveLearningSimulation: refit after \(first.count) comparisons failed: \(error)")
+            }
             current = fit.model
             let accuracy = Self.rankingAccuracy(fit.model, truth: truth)
             curve.append(Run.Point(comparisons: first.count, accuracy: accuracy))

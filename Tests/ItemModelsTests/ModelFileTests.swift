@@ -23,9 +23,9 @@ struct ItemModelFileTests {
         return try BradleyTerry(.init(l2Penalty: 1e-3, ties: .davidson)).fit(data)
     }
 
-    static func thurstonianFit() -> ThurstonianModel {
+    static func thurstonianFit() throws -> ThurstonianModel {
         let truth = ThurstonianTests.truth(6, seed: 71)
-        return ThurstonianFitter().fit(ThurstonianTests.sample(truth, count: 3000, seed: 72)).model
+        return try ThurstonianFitter().fit(ThurstonianTests.sample(truth, count: 3000, seed: 72)).model
     }
 
     static func roundTrip(_ file: ModelFile) throws -> ModelFile {
@@ -60,7 +60,7 @@ struct ItemModelFileTests {
     }
 
     @Test func thurstonianRoundTripsExactly() throws {
-        let model = Self.thurstonianFit()
+        let model = try Self.thurstonianFit()
         let file = try Self.roundTrip(model.modelFile())
         #expect(file.metadata["family"] == .string("thurstonian") && file.metadata["version"] == .number(1))
         #expect(try ThurstonianModel(modelFile: file) == model)
@@ -68,7 +68,7 @@ struct ItemModelFileTests {
 
     @Test func wrongKindFamilyOrVersionIsRejected() throws {
         let bt = try Self.bradleyTerryFit().modelFile()
-        let thurstonian = Self.thurstonianFit().modelFile()
+        let thurstonian = try Self.thurstonianFit().modelFile()
         #expect(throws: ModelFileError.self) { try ThurstonianModel(modelFile: bt) }
         #expect(throws: ModelFileError.self) { try BradleyTerryModel(modelFile: thurstonian) }
         var future = bt
@@ -93,7 +93,7 @@ struct ItemModelFileTests {
     }
 
     @Test func thurstonianFixtureLoadsAndPredictsLikeTheFit() throws {
-        let fitted = Self.thurstonianFit()
+        let fitted = try Self.thurstonianFit()
         if Self.writesFixtures { try fitted.write(to: Self.thurstonianFixture) }
         let loaded = try ThurstonianModel(contentsOf: Self.thurstonianFixture)
         #expect(loaded.items == fitted.items)

@@ -65,6 +65,8 @@ struct ThurstonianTests {
         #expect(far.logProbability(preferring: 0, over: 1) < -1e6)
     }
 
+    /// The per-item objective (Case V's is the Bradley–Terry probit objective, checked in
+    /// DerivativeTests).
     @Test func gradientsMatchFiniteDifferences() {
         let m = Self.truth(6, seed: 11)
         var hard = Self.sample(m, count: 60, seed: 12)
@@ -72,28 +74,42 @@ struct ThurstonianTests {
         let soft = Self.exactSoftLabels(m)
         var g = SeededGenerator(seed: 13)
         for data in [hard, soft] {
-            for variance in ThurstonianVariance.allCases {
-                let likelihood = ThurstonianLikelihood(data: data, variance: variance, meanPenalty: 0.05, logScalePenalty: 0.2)
-                // Moderate and saturating scales (|z| up to ~40).
-                for scale in [0.5, 3.0, 30.0] {
-                    let x = (0..<likelihood.parameterCount).map { k in
-                        k < 6 ? scale * g.nextNormal() : 0.3 * g.nextNormal()
-                    }
-                    let err = FiniteDifference.check({ likelihood.valueAndGradient($0).value },
-                                                     gradient: { likelihood.valueAndGradient($0).gradient }, at: x)
-                    #expect(err < 1e-6, "\(variance), scale \(scale): relative error \(err)")
+            let likelihood = ThurstonianLikelihood(data: data, l2Penalty: 0.1, logScalePenalty: 0.2)
+            // Moderate and saturating scales (|z| up to ~40).
+            for scale in [0.5, 3.0, 30.0] {
+                let x = (0..<likelihood.parameterCount).map { k in
+                    k < 6 ? scale * g.nextNormal() : 0.3 * g.nextNormal()
                 }
+                let err = FiniteDifference.check({ likelihood.valueAndGradient($0).value },
+                                                 gradient: { likelihood.valueAndGradient($0).gradient }, at: x)
+                #expect(err < 1e-6, "scale \(scale): relative error \(err)")
             }
         }
     }
 
-    @Test func exactSoftLabelsRecoverThePlantedModel() {
+    /// The per-item penalty is the Bradley–Terry one on θ = μ/√2: (λ/2)‖μ/√2‖² + (λ_s/2)‖log σ‖².
+    @Test func perItemPenaltyIsTheBradleyTerryPenaltyOnProbitStrengths() {
+        let m = Self.truth(6, seed: 14)
+        let data = Self.sample(m, count: 80, seed: 15)
+        let (lambda, lambdaS) = (0.3, 0.2)
+        var g = SeededGenerator(seed: 16)
+        let x = (0..<12).map { _ in g.nextNormal() }
+        let plain = ThurstonianLikelihood(data: data).valueAndGradient(x)
+        let penalized = ThurstonianLikelihood(data: data, l2Penalty: lambda, logScalePenalty: lambdaS).valueAndGradient(x)
+        let theta = x[0..<6].map { $0 / 2.0.squareRoot() }
+        let expected = 0.5 * lambda * theta.map { $0 * $0 }.reduce(0, +) + 0.5 * lambdaS * x[6...].map { $0 * $0 }.reduce(0, +)
+        #expect(Tolerance.isClose(penalized.value - plain.value, expected, rtol: 1e-12))
+        for k in 0..<6 { #expect(Tolerance.isClose(penalized.gradient[k] - plain.gradient[k], 0.5 * lambda * x[k], rtol: 1e-10)) }
+    }
+
+    @Test func exactSoftLabelsRecoverThePlantedModel() throws {
         // With every pair labelled by its true probability, the cross-entropy is minimal exactly at
         // the truth (up to the gauge): an exact check of the likelihood, its gradient and the gauge.
         let m = Self.truth(7, seed: 21)
-        let fit = ThurstonianFitter(variance: .perItem, meanPenalty: 0, logScalePenalty: 0,
-                                    optimizer: LBFGS(gradientTolerance: 1e-10, maximumIterations: 5000))
+        let fit = try ThurstonianFitter(variance: .perItem, l2Penalty: 0, logScalePenalty: 0,
+                                        optimizer: LBFGS(gradientTolerance: 1e-10, maximumIterations: 5000))
             .fit(Self.exactSoftLabels(m))
+        #expect(fit.report.algorithm == .lbfgs && fit.report.solverName == "lbfgs" && fit.report.converged)
         let expected = Self.normalized(m)
         #expect(Tolerance.maxAbsDifference(fit.model.means, expected.means) < 1e-4)
         #expect(Tolerance.maxAbsDifference(fit.model.standardDeviations, expected.standardDeviations) < 1e-4)
@@ -101,58 +117,115 @@ struct ThurstonianTests {
         #expect(abs(fit.model.standardDeviations.map { log($0) }.reduce(0, +)) < 1e-10)
     }
 
-    @Test func hardLabelsRecoverMeansAndScales() {
+    @Test func hardLabelsRecoverMeansAndScales() throws {
         let m = Self.truth(8, seed: 31, logScaleSpread: 0.5)
-        let fit = ThurstonianFitter().fit(Self.sample(m, count: 20000, seed: 32))
+        let fit = try ThurstonianFitter().fit(Self.sample(m, count: 20000, seed: 32))
         let expected = Self.normalized(m)
-        #expect(fit.converged)
+        #expect(fit.report.converged)
         #expect(Tolerance.maxAbsDifference(fit.model.means, expected.means) < 0.15)
         let logError = zip(fit.model.standardDeviations, expected.standardDeviations).map { abs(log($0 / $1)) }.max()!
         #expect(logError < 0.3, "largest |log σ̂/σ| = \(logError)")
     }
 
-    /// Case V (shared variance) against an independent probit fit written here: Newton's method on
-    /// Σ −log Φ((μ_w − μ_l)/√2) with its closed-form Hessian, μ centred, no penalty.
-    @Test func sharedVarianceMatchesDirectProbitFit() throws {
+    /// Case V (shared variance) against an independent probit fit written here in the means μ:
+    /// Newton's method on Σ −log Φ((μ_w − μ_l)/√2) + (λ_μ/2)‖μ‖² with its closed-form Hessian, μ
+    /// centred — the objective of the former L-BFGS fit with `meanPenalty` λ_μ, which is the
+    /// Bradley–Terry penalty λ = 2λ_μ on θ = μ/√2.
+    @Test(arguments: [0.0, 0.3])
+    func sharedVarianceMatchesDirectProbitFit(meanPenalty: Double) throws {
         let m = ThurstonianModel(items: (0..<6).map { "i\($0)" }, means: [0.8, -0.4, 0.1, 1.2, -1.0, -0.7],
                                  standardDeviations: [Double](repeating: 1, count: 6))
         let data = Self.sample(m, count: 600, seed: 41)
-        let fit = ThurstonianFitter(variance: .shared, meanPenalty: 0,
-                                    optimizer: LBFGS(gradientTolerance: 1e-10, maximumIterations: 5000)).fit(data)
-        let reference = try Self.probitNewton(data)
+        let fit = try ThurstonianFitter(variance: .shared, l2Penalty: 2 * meanPenalty, gradientTolerance: 1e-10).fit(data)
+        let reference = try Self.probitNewton(data, meanPenalty: meanPenalty)
         #expect(Tolerance.maxAbsDifference(fit.model.means, reference) < 1e-6)
         #expect(fit.model.standardDeviations.allSatisfy { $0 == 1 })
+        #expect(fit.report.algorithm == .bradleyTerrySolver && fit.report.solver == .newtonCholesky && fit.report.converged)
     }
 
-    /// The same Case V fit by the Bradley–Terry issue's item model with the Thurstone link, whose
-    /// parameterization is P(i ≻ j) = Φ(θ_i − θ_j): θ_i = μ_i/√2.
-    @Test func sharedVarianceMatchesTheItemModelsCaseV() throws {
+    /// Case V is one estimator: `ThurstonianFitter(variance: .shared)` and
+    /// `BradleyTerry(link: .thurstone)` give the same log-likelihood, objective and strengths,
+    /// μ = √2·θ, with and without a penalty, on hard labels with ties and weights and on soft labels
+    /// (given to Bradley–Terry as weighted records: label p of weight w is "a beat b" with weight
+    /// w·p and "b beat a" with weight w·(1 − p)).
+    @Test(arguments: [0.0, 0.05, 1.0])
+    func sharedVarianceIsTheBradleyTerryThurstoneFit(lambda: Double) throws {
         let m = ThurstonianModel(items: (0..<7).map { "i\($0)" }, means: [0.8, -0.4, 0.1, 1.2, -1.0, -0.7, 0.3],
                                  standardDeviations: [Double](repeating: 1, count: 7))
-        let data = Self.sample(m, count: 800, seed: 43)
-        var builder = ComparisonSet.Builder(items: data.items)
-        for k in 0..<data.count {
-            let (w, l) = data.labels[k] == 1 ? (data.first[k], data.second[k]) : (data.second[k], data.first[k])
-            try builder.append(winner: data.items[w], loser: data.items[l])
+        var g = SeededGenerator(seed: 44)
+        // Hard labels with ties and weights.
+        let hard = Self.sample(m, count: 800, seed: 43)
+        var hardSet = ComparisonSet.Builder(items: hard.items)
+        for k in 0..<hard.count {
+            let (w, l) = hard.labels[k] == 1 ? (hard.first[k], hard.second[k]) : (hard.second[k], hard.first[k])
+            try hardSet.append(winner: hard.items[w], loser: hard.items[l], isTie: k % 9 == 0,
+                               weight: 0.5 + Double(k % 4))
         }
-        let set = builder.build()
-        let caseV = try BradleyTerry(.init(l2Penalty: 0, link: .thurstone, gradientTolerance: 1e-12)).fit(set)
-        let fit = ThurstonianFitter(variance: .shared, meanPenalty: 0,
-                                    optimizer: LBFGS(gradientTolerance: 1e-10, maximumIterations: 5000))
-            .fit(ProbabilisticComparisons(set))
-        for (i, name) in fit.model.items.enumerated() {
-            let theta = try #require(caseV.strength(of: name))
-            #expect(abs(fit.model.means[i] / 2.0.squareRoot() - theta) < 1e-6, "\(name): μ/√2 = \(fit.model.means[i] / 2.0.squareRoot()), θ = \(theta)")
+        // Soft labels of random pairs.
+        let soft = Self.exactSoftLabels(m)
+        var softData = soft
+        softData.labels = soft.labels.map { min(max($0 + 0.2 * (g.nextOpenUnit() - 0.5), 0), 1) }
+        softData.weights = soft.labels.indices.map { 1 + Double($0 % 3) }
+        var softSet = ComparisonSet.Builder(items: soft.items)
+        for k in 0..<softData.count {
+            let (a, b) = (soft.items[softData.first[k]], soft.items[softData.second[k]])
+            let (y, w) = (softData.labels[k], softData.weights[k])
+            if y > 0 { try softSet.append(winner: a, loser: b, weight: w * y) }
+            if y < 1 { try softSet.append(winner: b, loser: a, weight: w * (1 - y)) }
+        }
+        for (set, data) in [(hardSet.build(), ProbabilisticComparisons(hardSet.build())), (softSet.build(), softData)] {
+            let bt = try BradleyTerry(.init(l2Penalty: lambda, link: .thurstone, ties: .halfWins)).fit(set)
+            let fit = try ThurstonianFitter(variance: .shared, l2Penalty: lambda).fit(data)
+            #expect(fit.report.algorithm == .bradleyTerrySolver && fit.report.converged && bt.report.converged)
+            #expect(fit.report.solver == bt.report.solver && fit.report.stopReason == bt.report.stopReason)
+            #expect(abs(fit.report.logLikelihood - bt.report.logLikelihood) <= 1e-8 * max(1, abs(bt.report.logLikelihood)),
+                    "λ = \(lambda): \(fit.report.logLikelihood) vs \(bt.report.logLikelihood)")
+            #expect(abs(fit.report.objective - bt.report.objective) <= 1e-8 * max(1, abs(bt.report.objective)))
+            #expect(fit.model.items == bt.items)
+            for i in bt.items.indices {
+                #expect(abs(fit.model.means[i] - 2.0.squareRoot() * bt.strengths[i]) <= 1e-8,
+                        "λ = \(lambda), \(bt.items[i]): μ = \(fit.model.means[i]), √2·θ = \(2.0.squareRoot() * bt.strengths[i])")
+            }
+            #expect(fit.model.standardDeviations.allSatisfy { $0 == 1 })
+            #expect(Tolerance.maxAbsDifference(fit.model.probitStrengths, bt.strengths) <= 1e-8)
+            // At σ = 1 the per-item objective is the same function: the penalty convention is one.
+            let perItem = ThurstonianLikelihood(data: data, l2Penalty: lambda, logScalePenalty: 0.7)
+            let x = fit.model.means + [Double](repeating: 0, count: data.itemCount)
+            #expect(Tolerance.isClose(perItem.valueAndGradient(x).value, fit.report.objective, rtol: 1e-10))
         }
     }
 
-    static func probitNewton(_ data: ProbabilisticComparisons) throws -> [Double] {
+    @Test func fitErrorsAndWarmStart() throws {
+        // Case V without a penalty on separable data: the maximum-likelihood strengths do not exist.
+        let separable = ProbabilisticComparisons(items: ["a", "b", "c"], first: [0, 1, 0], second: [1, 2, 2], labels: [1, 1, 1])
+        #expect(throws: BradleyTerryError.self) { try ThurstonianFitter(variance: .shared, l2Penalty: 0).fit(separable) }
+        let penalized = try ThurstonianFitter(variance: .shared).fit(separable)
+        #expect(penalized.model.ranking == [0, 1, 2] && penalized.report.converged)
+        let one = ProbabilisticComparisons(items: ["a"], first: [], second: [], labels: [])
+        let none = ProbabilisticComparisons(items: ["a", "b"], first: [0], second: [1], labels: [1], weights: [0])
+        for variance in ThurstonianVariance.allCases {
+            #expect(throws: BradleyTerryError.tooFewItems(1)) { try ThurstonianFitter(variance: variance).fit(one) }
+            #expect(throws: BradleyTerryError.emptyData) { try ThurstonianFitter(variance: variance).fit(none) }
+        }
+        // A warm start from the fit itself ends where it began.
+        let data = Self.sample(Self.truth(6, seed: 45), count: 400, seed: 46)
+        for variance in ThurstonianVariance.allCases {
+            let fitter = ThurstonianFitter(variance: variance)
+            let cold = try fitter.fit(data)
+            let warm = try fitter.fit(data, start: cold.model)
+            #expect(warm.report.iterations <= 1, "\(variance): \(warm.report)")
+            #expect(Tolerance.maxAbsDifference(warm.model.means, cold.model.means) < 1e-6)
+        }
+    }
+
+    static func probitNewton(_ data: ProbabilisticComparisons, meanPenalty: Double = 0) throws -> [Double] {
         let n = data.itemCount
         var mu = [Double](repeating: 0, count: n)
         let r2 = 2.0.squareRoot()
         for _ in 0..<100 {
-            var g = [Double](repeating: 0, count: n)
+            var g = mu.map { meanPenalty * $0 }
             var h = Tensor<Double>.zeros(shape: [n, n])
+            for i in 0..<n { h[i, i] = meanPenalty }
             for k in 0..<data.count {
                 let (w, l) = data.labels[k] == 1 ? (data.first[k], data.second[k]) : (data.second[k], data.first[k])
                 let z = (mu[w] - mu[l]) / r2
@@ -230,12 +303,12 @@ struct ThurstonianTests {
         #expect(Tolerance.isClose(even.win, 0.25) && Tolerance.isClose(even.lose, 0.25))
     }
 
-    @Test func heldOutCoherenceOfAFittedModel() {
+    @Test func heldOutCoherenceOfAFittedModel() throws {
         let m = Self.truth(12, seed: 51)
         var g = SeededGenerator(seed: 52)
         let (train, test) = Self.sample(m, count: 3000, seed: 53).split(heldOutFraction: 0.2, using: &g)
         #expect(test.count == 600 && train.count == 2400)
-        let fit = ThurstonianFitter().fit(train)
+        let fit = try ThurstonianFitter().fit(train)
         let d = ThurstonianDiagnostics(model: fit.model, data: test)
         let oracle = ThurstonianDiagnostics(model: m, data: test)
         // The fitted model predicts held-out comparisons about as well as the truth.

@@ -1,4 +1,5 @@
-/// How an item-level fit ended.
+/// How an item-level fit ended: a ``BradleyTerry`` fit, or a ``ThurstonianFitter`` fit (whose Case V
+/// fits are Bradley–Terry fits with the Thurstone link, and whose per-item-variance fits run L-BFGS).
 public struct BradleyTerryFitReport: Sendable, Equatable, Codable {
     /// Why the solver stopped.
     public enum StopReason: String, Sendable, Equatable, Codable, CaseIterable {
@@ -8,25 +9,46 @@ public struct BradleyTerryFitReport: Sendable, Equatable, Codable {
         case maximumIterations
         /// No step along the search direction decreased F (the limit of floating-point precision).
         case noFurtherProgress
+        /// L-BFGS only: the decrease of F in one step fell below its relative tolerance (a
+        /// convergence criterion: ``BradleyTerryFitReport/converged`` is true).
+        case relativeFunctionChange
+        /// L-BFGS only: the limit on objective evaluations (line-search trials included) was reached.
+        case maximumFunctionEvaluations
     }
 
-    /// The solver that ran (never `.automatic`).
+    /// Which kind of optimizer produced the report.
+    public enum Algorithm: String, Sendable, Equatable, Codable, CaseIterable {
+        /// One of the Bradley–Terry solvers, named by ``BradleyTerryFitReport/solver``.
+        case bradleyTerrySolver
+        /// L-BFGS with a strong Wolfe line search (``ThurstonianFitter`` with per-item variances).
+        /// No ``BradleyTerry/Solver`` ran, and ``BradleyTerryFitReport/solver`` is `.automatic`.
+        case lbfgs
+    }
+
+    /// The solver that ran (never `.automatic` when ``algorithm`` is `.bradleyTerrySolver`).
     public var solver: BradleyTerry.Solver
-    /// Outer iterations (Newton steps or MM sweeps).
+    /// Outer iterations (Newton steps, MM sweeps or L-BFGS steps).
     public var iterations: Int
     /// Conjugate-gradient iterations summed over all Newton steps (0 for the other solvers).
     public var innerIterations: Int
-    /// F at the solution: −log-likelihood + (λ/2)‖θ‖².
+    /// F at the solution: −log-likelihood + (λ/2)‖θ‖² (for a per-item Thurstonian fit, with
+    /// θ = μ/√2, plus the log-scale penalty; see ``ThurstonianFitter``).
     public var objective: Double
     /// The log-likelihood Σ w·log P(record) at the solution (for `halfWins`, a tie contributes
-    /// ½·log P(i ≻ j) + ½·log P(j ≻ i)).
+    /// ½·log P(i ≻ j) + ½·log P(j ≻ i); for soft labels y, y·log P + (1 − y)·log(1 − P)).
     public var logLikelihood: Double
-    /// max |∂F/∂x| over all parameters at the solution.
+    /// max |∂F/∂x| over all parameters at the solution (for L-BFGS, in its own coordinates (μ, log σ)).
     public var maxAbsGradient: Double
     /// Why the solver stopped.
     public var stopReason: StopReason
-    /// Whether max |∇F| ≤ the configured tolerance.
+    /// Whether max |∇F| ≤ the configured tolerance (for L-BFGS: or the relative change of F fell
+    /// below its tolerance, ``StopReason/relativeFunctionChange``).
     public var converged: Bool
     /// Wall-clock seconds of the fit (aggregation included).
     public var seconds: Double
+    /// Which kind of optimizer ran.
+    public var algorithm: Algorithm = .bradleyTerrySolver
+
+    /// The name of the optimizer that ran, as reports write it: ``solver``'s raw value, or `"lbfgs"`.
+    public var solverName: String { algorithm == .lbfgs ? Algorithm.lbfgs.rawValue : solver.rawValue }
 }

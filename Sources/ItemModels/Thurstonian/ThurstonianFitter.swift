@@ -3,63 +3,115 @@ import NumericCore
 import Optimizers
 import PreferenceData
 
-/// Fits a ``ThurstonianModel`` to hard or soft labels by L-BFGS (strong Wolfe line search) on
-/// the exact penalized likelihood of ``ThurstonianLikelihood``.
+/// Fits a ``ThurstonianModel`` to hard or soft labels by penalized maximum likelihood, with
+/// shared variances (Thurstone Case V) or per-item variances.
 ///
-/// **Identifiability.** P(a ≻ b) is unchanged by μ → μ + c and by (μ, σ) → (kμ, kσ). The fit
-/// fixes the gauge exactly: μ is centred (mean μ = 0) and, for per-item variances, the log
+/// ```swift
+/// let fit = try ThurstonianFitter(variance: .perItem, l2Penalty: 0.02).fit(comparisons)
+/// print(fit.model.means, fit.report.logLikelihood, fit.report.stopReason)
+/// ```
+///
+/// **Case V (``ThurstonianVariance/shared``)** is one estimator with ``BradleyTerry`` and the
+/// ``BradleyTerry/Link/thurstone`` link: P(a ≻ b) = Φ((μ_a − μ_b)/√2) = Φ(θ_a − θ_b) with
+/// θ = μ/√2. Labels become aggregated weights — a record (a, b) with label y and weight w adds
+/// w·y to "a beat b" and w·(1 − y) to "b beat a" — the fit is ``BradleyTerry/fit(aggregated:items:initial:)``
+/// (Newton; ``solver``, ``gradientTolerance``), and the model has μ = √2·θ, σ_i = 1. Its report is
+/// the Bradley–Terry report: objective, log-likelihood and max |∂F/∂θ| on the probit scale.
+///
+/// **Per-item variances (``ThurstonianVariance/perItem``)** minimize ``ThurstonianLikelihood`` by
+/// L-BFGS (``optimizer``, strong Wolfe line search). P(a ≻ b) is unchanged by μ → μ + c and by
+/// (μ, σ) → (kμ, kσ); the fit fixes the gauge exactly: μ is centred (mean μ = 0) and the log
 /// standard deviations are centred (mean log σ = 0, i.e. the geometric mean of σ is 1). The
 /// optimizer works on unconstrained x′ mapped by the centring projection P = I − 11ᵀ/n applied to
 /// each block, x = P x′; the gradient in x′ is P∇f(x), so iterates started at 0 never leave the
-/// constraint set. With shared variances σ_i = 1 (Case V), and only the mean is fixed.
+/// constraint set. The report says `algorithm == .lbfgs`.
 ///
-/// The penalties λ_μ‖μ‖²/2 and λ_s‖log σ‖²/2 (Gaussian priors) keep the estimate finite when
-/// the comparisons are separable (an item that never loses) and are negligible otherwise.
+/// **One penalty convention**, the Bradley–Terry one: (λ/2)‖θ‖² on the probit-scale strengths
+/// θ = μ/√2 (``l2Penalty``; for Case V exactly ``BradleyTerry/Configuration/l2Penalty``), which is
+/// (λ/4)‖μ‖² on the means. A penalty λ_μ‖μ‖²/2 on the means (this type's `meanPenalty` before,
+/// `rewardkit fit thurstone --mean-penalty`) is λ = 2·λ_μ. Per-item fits add (λ_s/2)‖log σ‖²
+/// (``logScalePenalty``). The penalties (Gaussian priors) keep the estimate finite when the
+/// comparisons are separable (an item that never loses) and are negligible otherwise.
 public struct ThurstonianFitter: Sendable {
     /// Per-item or shared variances.
     public var variance: ThurstonianVariance
-    /// λ_μ.
-    public var meanPenalty: Double
-    /// λ_s.
+    /// λ in (λ/2)‖θ‖², θ = μ/√2 (0 for the maximum-likelihood estimate; Case V then needs a
+    /// strongly connected comparison graph).
+    public var l2Penalty: Double
+    /// λ_s in (λ_s/2)‖log σ‖² (per-item variances only).
     public var logScalePenalty: Double
-    /// The optimizer.
+    /// The Bradley–Terry solver of a Case V fit.
+    public var solver: BradleyTerry.Solver
+    /// A Case V fit stops when max |∂F/∂θ| ≤ this.
+    public var gradientTolerance: Double
+    /// The optimizer of a per-item fit.
     public var optimizer: LBFGS<Double>
 
-    public init(variance: ThurstonianVariance = .perItem, meanPenalty: Double = 1e-2, logScalePenalty: Double = 1e-1,
+    /// A fitter; the default penalty λ = 0.02 is the former default `meanPenalty` 0.01 (λ = 2·λ_μ).
+    public init(variance: ThurstonianVariance = .perItem, l2Penalty: Double = 2e-2, logScalePenalty: Double = 1e-1,
+                solver: BradleyTerry.Solver = .automatic, gradientTolerance: Double = 1e-9,
                 optimizer: LBFGS<Double> = LBFGS(gradientTolerance: 1e-7, maximumIterations: 2000)) {
-        precondition(meanPenalty >= 0 && logScalePenalty >= 0,
-                     "ThurstonianFitter: penalties \(meanPenalty), \(logScalePenalty) must be ≥ 0")
+        precondition(l2Penalty >= 0 && logScalePenalty >= 0,
+                     "ThurstonianFitter: penalties \(l2Penalty), \(logScalePenalty) must be ≥ 0")
         self.variance = variance
-        self.meanPenalty = meanPenalty
+        self.l2Penalty = l2Penalty
         self.logScalePenalty = logScalePenalty
+        self.solver = solver
+        self.gradientTolerance = gradientTolerance
         self.optimizer = optimizer
     }
 
-    /// Fits the model; `start` (a previous fit over the same items) warm-starts the optimizer.
-    public func fit(_ data: ProbabilisticComparisons, start: ThurstonianModel? = nil) -> ThurstonianFit {
+    /// The Bradley–Terry estimator a Case V fit runs (the Thurstone link, ties as half wins — a
+    /// label ½ is half a win each way).
+    public var caseV: BradleyTerry {
+        BradleyTerry(.init(l2Penalty: l2Penalty, link: .thurstone, ties: .halfWins, solver: solver,
+                           gradientTolerance: gradientTolerance))
+    }
+
+    /// Fits the model; `start` (a previous fit over the same items) warm-starts the solver.
+    ///
+    /// - Throws: ``BradleyTerryError``: fewer than two items, no record of positive weight, or —
+    ///   for Case V with λ = 0 — a comparison graph that is not strongly connected (see
+    ///   ``BradleyTerry/fit(_:)``); a numerical failure of the solver. Non-convergence is not an
+    ///   error: see ``ThurstonianFit/report``.
+    public func fit(_ data: ProbabilisticComparisons, start: ThurstonianModel? = nil)
+        throws(BradleyTerryError) -> ThurstonianFit {
+        let clock = ContinuousClock()
+        let began = clock.now
+        if data.itemCount < 2 { throw .tooFewItems(data.itemCount) }
+        if !data.weights.contains(where: { $0 > 0 }) { throw .emptyData }
+        let warmStart = start.flatMap { $0.itemCount == data.itemCount ? $0 : nil }
+        var fit = variance == .shared ? try fitCaseV(data, start: warmStart) : try fitPerItem(data, start: warmStart)
+        fit.report.seconds = (clock.now - began).inSeconds
+        return fit
+    }
+
+    private func fitCaseV(_ data: ProbabilisticComparisons, start: ThurstonianModel?) throws(BradleyTerryError)
+        -> ThurstonianFit {
+        let (theta, report) = try caseV.fit(aggregated: Self.aggregatedCounts(data), items: data.items,
+                                            initial: start?.probitStrengths)
+        return ThurstonianFit(model: ThurstonianModel(items: data.items, probitStrengths: theta), report: report)
+    }
+
+    private func fitPerItem(_ data: ProbabilisticComparisons, start: ThurstonianModel?) throws(BradleyTerryError)
+        -> ThurstonianFit {
         let n = data.itemCount
-        let likelihood = ThurstonianLikelihood(data: data, variance: variance,
-                                               meanPenalty: meanPenalty, logScalePenalty: logScalePenalty)
-        let blocks = variance == .shared ? 1 : 2
+        let likelihood = ThurstonianLikelihood(data: data, l2Penalty: l2Penalty, logScalePenalty: logScalePenalty)
         func project(_ v: inout [Double]) {
-            for b in 0..<blocks {
+            for b in 0..<2 {
                 var mean = 0.0
                 for i in 0..<n { mean += v[b * n + i] }
-                mean /= Double(max(n, 1))
+                mean /= Double(n)
                 for i in 0..<n { v[b * n + i] -= mean }
             }
         }
         var x0 = [Double](repeating: 0, count: likelihood.parameterCount)
-        if let start, start.itemCount == n {
-            for i in 0..<n { x0[i] = start.means[i] }
-            if variance == .perItem {
-                for i in 0..<n { x0[n + i] = Double.log(start.standardDeviations[i]) }
+        if let start {
+            for i in 0..<n {
+                x0[i] = start.means[i]
+                x0[n + i] = Double.log(start.standardDeviations[i])
             }
             project(&x0)
-        }
-        guard n >= 2, data.count > 0 else {
-            return ThurstonianFit(model: likelihood.model(x0, items: data.items), objective: 0, logLikelihood: 0,
-                                  iterations: 0, converged: true, stopReason: .noComparisons)
         }
         let result = optimizer.minimize(from: x0) { xPrime, gradient in
             var x = xPrime
@@ -70,71 +122,68 @@ public struct ThurstonianFitter: Sendable {
         }
         var x = result.parameters
         project(&x)
-        let model = likelihood.model(x, items: data.items)
-        let unpenalized = ThurstonianLikelihood(data: data, variance: variance)
+        let stop: BradleyTerryFitReport.StopReason
+        switch result.stopReason {
+        case .gradientToleranceReached: stop = .gradientTolerance
+        case .relativeFunctionChange: stop = .relativeFunctionChange
+        case .maximumIterations: stop = .maximumIterations
+        case .maximumFunctionEvaluations: stop = .maximumFunctionEvaluations
+        case .lineSearchFailed, .nonFiniteValue:
+            guard result.value.isFinite else {
+                throw .numericalFailure("the per-item Thurstonian objective is not finite at the starting point")
+            }
+            stop = .noFurtherProgress
+        }
         var scratch = [Double]()
-        let nll = unpenalized.evaluate(x, gradient: &scratch)
-        return ThurstonianFit(model: model, objective: result.value, logLikelihood: -nll,
-                              iterations: result.iterations, converged: result.converged,
-                              stopReason: .optimizer(result.stopReason))
+        let nll = ThurstonianLikelihood(data: data).evaluate(x, gradient: &scratch)
+        let report = BradleyTerryFitReport(
+            solver: .automatic, iterations: result.iterations, innerIterations: 0, objective: result.value,
+            logLikelihood: -nll, maxAbsGradient: result.maximumAbsoluteGradient, stopReason: stop,
+            converged: result.converged, seconds: 0, algorithm: .lbfgs)
+        return ThurstonianFit(model: likelihood.model(x, items: data.items), report: report)
+    }
+
+    /// Labels as Bradley–Terry counts: record k adds w·y to "first beat second" and w·(1 − y) to
+    /// the reverse, per unordered pair (first appearance order, smaller index first), no ties.
+    static func aggregatedCounts(_ data: ProbabilisticComparisons) -> AggregatedComparisons {
+        let n = data.itemCount
+        var slot = [Int: Int]()
+        var first = [Int32](), second = [Int32](), firstWins = [Double](), secondWins = [Double]()
+        for k in 0..<data.count {
+            let a = data.first[k], b = data.second[k], w = data.weights[k], y = data.labels[k]
+            let (i, j) = a < b ? (a, b) : (b, a)
+            let p: Int
+            if let existing = slot[i * n + j] {
+                p = existing
+            } else {
+                p = first.count
+                slot[i * n + j] = p
+                first.append(Int32(i)); second.append(Int32(j)); firstWins.append(0); secondWins.append(0)
+            }
+            let (won, lost) = (w * y, w * (1 - y))
+            if a < b {
+                firstWins[p] += won; secondWins[p] += lost
+            } else {
+                firstWins[p] += lost; secondWins[p] += won
+            }
+        }
+        return AggregatedComparisons(itemCount: n, first: first, second: second, firstWins: firstWins,
+                                     secondWins: secondWins, ties: [Double](repeating: 0, count: first.count))
     }
 }
 
-/// A fitted ``ThurstonianModel`` and how the optimization ended.
-public struct ThurstonianFit: Sendable, Hashable, Codable {
-    /// The model (mean μ = 0; mean log σ = 0 for per-item variances).
+/// A fitted ``ThurstonianModel`` and the report of its fit.
+public struct ThurstonianFit: Sendable, Equatable, Codable {
+    /// The model (mean μ = 0; σ_i = 1 for Case V, mean log σ = 0 for per-item variances).
     public var model: ThurstonianModel
-    /// The penalized objective at the optimum.
-    public var objective: Double
-    /// The weighted log-likelihood Σ w[y log P + (1 − y) log(1 − P)] at the optimum.
-    public var logLikelihood: Double
-    /// L-BFGS iterations.
-    public var iterations: Int
-    /// Whether L-BFGS met a convergence criterion.
-    public var converged: Bool
-    /// Why the fit stopped.
-    public var stopReason: StopReason
+    /// The fit's facts, in the report type of every item-level fit: solver or `algorithm == .lbfgs`,
+    /// iterations, penalized objective, weighted log-likelihood Σ w[y log P + (1 − y) log(1 − P)],
+    /// max |gradient|, stop reason, convergence and seconds.
+    public var report: BradleyTerryFitReport
 
-    /// Why a Thurstonian fit stopped: L-BFGS's reason, or no data to fit. Reports write
-    /// ``rawValue`` (lowerCamelCase, as ``BradleyTerryFitReport/StopReason``).
-    public enum StopReason: Sendable, Hashable, Codable, RawRepresentable, CustomStringConvertible {
-        /// The optimizer stopped for this reason.
-        case optimizer(LBFGS<Double>.StopReason)
-        /// Fewer than two items or no records: nothing was fitted.
-        case noComparisons
-
-        /// L-BFGS's raw value, or `noComparisons`.
-        public var rawValue: String {
-            switch self {
-            case .optimizer(let reason): return reason.rawValue
-            case .noComparisons: return "noComparisons"
-            }
-        }
-
-        public init?(rawValue: String) {
-            if rawValue == "noComparisons" {
-                self = .noComparisons
-            } else if let reason = LBFGS<Double>.StopReason(rawValue: rawValue) {
-                self = .optimizer(reason)
-            } else {
-                return nil
-            }
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let raw = try decoder.singleValueContainer().decode(String.self)
-            guard let value = StopReason(rawValue: raw) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                        debugDescription: "unknown stop reason '\(raw)'"))
-            }
-            self = value
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
-
-        public var description: String { rawValue }
+    /// A model and its report.
+    public init(model: ThurstonianModel, report: BradleyTerryFitReport) {
+        self.model = model
+        self.report = report
     }
 }

@@ -4,15 +4,16 @@ import PreferenceData
 
 /// How the Thurstonian item variances are modelled.
 public enum ThurstonianVariance: String, Sendable, Hashable, Codable, CaseIterable {
-    /// σ_i free per item (Utility Engineering's model).
+    /// σ_i free per item (Utility Engineering's model), fitted by L-BFGS on ``ThurstonianLikelihood``.
     case perItem
-    /// σ_i = 1 for every item: Thurstone Case V, P(a ≻ b) = Φ((μ_a − μ_b)/√2).
+    /// σ_i = 1 for every item: Thurstone Case V, P(a ≻ b) = Φ((μ_a − μ_b)/√2) = Φ(θ_a − θ_b) with
+    /// θ = μ/√2, fitted as ``BradleyTerry`` with the ``BradleyTerry/Link/thurstone`` link.
     case shared
 }
 
-/// The penalized negative log-likelihood of hard or soft labels under a ``ThurstonianModel``,
-/// with its gradient, in the parameters x = (μ_1…μ_n, s_1…s_n), s_i = log σ_i (only μ for
-/// ``ThurstonianVariance/shared``).
+/// The penalized negative log-likelihood of hard or soft labels under a ``ThurstonianModel`` with
+/// per-item variances, with its gradient, in the parameters x = (μ_1…μ_n, s_1…s_n), s_i = log σ_i.
+/// (Case V, σ_i = 1, is the Bradley–Terry objective with the Thurstone link; see ``ThurstonianFitter``.)
 ///
 /// For an aggregated pair (i, j) with total weight W and mean label ȳ of "i ≻ j":
 ///
@@ -21,45 +22,48 @@ public enum ThurstonianVariance: String, Sendable, Hashable, Codable, CaseIterab
 ///     ∂ℓ/∂z = −W [ȳ λ(z) − (1 − ȳ) λ(−z)],  λ(x) = φ(x)/Φ(x) (the inverse Mills ratio)
 ///     ∂z/∂μ_i = 1/τ,  ∂z/∂μ_j = −1/τ,  ∂z/∂s_i = −z σ_i²/τ²,  ∂z/∂s_j = −z σ_j²/τ²
 ///
-/// and the objective is Σ ℓ + (λ_μ/2)‖μ‖² + (λ_s/2)‖s‖². log Φ and λ come from
-/// `Real.logNormalCDF` and `Real.inverseMillsRatio`, which stay finite and accurate for |z| in
-/// the thousands; a term whose coefficient (ȳ or 1 − ȳ) is zero is skipped, so hard labels never
-/// evaluate log Φ at the far tail they do not use.
+/// and the objective is Σ ℓ + (λ/2)‖θ‖² + (λ_s/2)‖s‖² with θ = μ/√2, i.e. (λ/4)‖μ‖²: the
+/// Bradley–Terry penalty on the probit-scale strengths (see ``ThurstonianFitter``). log Φ and λ
+/// come from `Real.logNormalCDF` and `Real.inverseMillsRatio`, which stay finite and accurate for
+/// |z| in the thousands; a term whose coefficient (ȳ or 1 − ȳ) is zero is skipped, so hard labels
+/// never evaluate log Φ at the far tail they do not use.
 public struct ThurstonianLikelihood: Sendable {
+    /// The number of items n.
     public let itemCount: Int
-    public let variance: ThurstonianVariance
+    /// The smaller item of each aggregated pair.
     public let first: [Int]
+    /// The larger item of each aggregated pair.
     public let second: [Int]
+    /// W, the total weight of each pair.
     public let weight: [Double]
+    /// ȳ, the weighted mean label of "first ≻ second".
     public let label: [Double]
-    /// λ_μ.
-    public var meanPenalty: Double
-    /// λ_s (unused for shared variance).
+    /// λ in (λ/2)‖θ‖², θ = μ/√2.
+    public var l2Penalty: Double
+    /// λ_s in (λ_s/2)‖log σ‖².
     public var logScalePenalty: Double
 
-    public init(data: ProbabilisticComparisons, variance: ThurstonianVariance,
-                meanPenalty: Double = 0, logScalePenalty: Double = 0) {
-        precondition(meanPenalty >= 0 && logScalePenalty >= 0,
-                     "ThurstonianLikelihood: penalties \(meanPenalty), \(logScalePenalty) must be ≥ 0")
+    /// The objective of `data` (aggregated per unordered pair) with the given penalties.
+    public init(data: ProbabilisticComparisons, l2Penalty: Double = 0, logScalePenalty: Double = 0) {
+        precondition(l2Penalty >= 0 && logScalePenalty >= 0,
+                     "ThurstonianLikelihood: penalties \(l2Penalty), \(logScalePenalty) must be ≥ 0")
         let a = data.aggregated()
         itemCount = data.itemCount
-        self.variance = variance
         first = a.first
         second = a.second
         weight = a.weight
         label = a.label
-        self.meanPenalty = meanPenalty
+        self.l2Penalty = l2Penalty
         self.logScalePenalty = logScalePenalty
     }
 
-    /// The number of parameters: n for shared variance, 2n per item.
-    public var parameterCount: Int { variance == .shared ? itemCount : 2 * itemCount }
+    /// The number of parameters, 2n.
+    public var parameterCount: Int { 2 * itemCount }
 
     /// The model at parameters `x`.
     public func model(_ x: [Double], items: [String]) -> ThurstonianModel {
         let n = itemCount
-        let sigma = variance == .shared ? [Double](repeating: 1, count: n) : (0..<n).map { Double.exp(x[n + $0]) }
-        return ThurstonianModel(items: items, means: Array(x[0..<n]), standardDeviations: sigma)
+        return ThurstonianModel(items: items, means: Array(x[0..<n]), standardDeviations: (0..<n).map { Double.exp(x[n + $0]) })
     }
 
     /// The objective at `x`, writing ∇ into `gradient`.
@@ -69,13 +73,12 @@ public struct ThurstonianLikelihood: Sendable {
         if gradient.count != x.count { gradient = [Double](repeating: 0, count: x.count) }
         for k in gradient.indices { gradient[k] = 0 }
         var value = 0.0
-        let perItem = variance == .perItem
         for p in 0..<first.count {
             let i = first[p], j = second[p]
             let w = weight[p], y = label[p]
             guard w > 0 else { continue }
-            let vi = perItem ? Double.exp(2 * x[n + i]) : 1
-            let vj = perItem ? Double.exp(2 * x[n + j]) : 1
+            let vi = Double.exp(2 * x[n + i])
+            let vj = Double.exp(2 * x[n + j])
             let tau2 = vi + vj
             let tau = tau2.squareRoot()
             let z = (x[i] - x[j]) / tau
@@ -90,18 +93,17 @@ public struct ThurstonianLikelihood: Sendable {
             }
             gradient[i] += dz / tau
             gradient[j] -= dz / tau
-            if perItem {
-                gradient[n + i] -= dz * z * vi / tau2
-                gradient[n + j] -= dz * z * vj / tau2
-            }
+            gradient[n + i] -= dz * z * vi / tau2
+            gradient[n + j] -= dz * z * vj / tau2
         }
-        if meanPenalty > 0 {
+        if l2Penalty > 0 {
+            // (λ/2)‖μ/√2‖² = (λ/4)‖μ‖²; gradient (λ/2)μ.
             for i in 0..<n {
-                value += 0.5 * meanPenalty * x[i] * x[i]
-                gradient[i] += meanPenalty * x[i]
+                value += 0.25 * l2Penalty * x[i] * x[i]
+                gradient[i] += 0.5 * l2Penalty * x[i]
             }
         }
-        if perItem && logScalePenalty > 0 {
+        if logScalePenalty > 0 {
             for i in 0..<n {
                 value += 0.5 * logScalePenalty * x[n + i] * x[n + i]
                 gradient[n + i] += logScalePenalty * x[n + i]

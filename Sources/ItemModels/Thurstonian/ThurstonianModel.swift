@@ -6,9 +6,10 @@ import NumericCore
 ///
 ///     P(a ≻ b) = Φ((μ_a − μ_b) / √(σ_a² + σ_b²)).
 ///
-/// With all σ_i equal this is Thurstone's Case V. P is unchanged by adding a constant to every μ
-/// and by scaling every μ and σ by the same factor; fitted models fix both (see
-/// ``ThurstonianFitter``).
+/// With all σ_i equal this is Thurstone's Case V: with σ_i = 1, P(a ≻ b) = Φ(θ_a − θ_b) for the
+/// probit-scale strengths θ = μ/√2 (``probitStrengths``) that ``BradleyTerry`` fits with the
+/// ``BradleyTerry/Link/thurstone`` link. P is unchanged by adding a constant to every μ and by
+/// scaling every μ and σ by the same factor; fitted models fix both (see ``ThurstonianFitter``).
 public struct ThurstonianModel: Sendable, Hashable, Codable {
     /// Item names.
     public var items: [String]
@@ -23,6 +24,21 @@ public struct ThurstonianModel: Sendable, Hashable, Codable {
         self.items = items
         self.means = means
         self.standardDeviations = standardDeviations
+    }
+
+    /// The Case V model of probit-scale strengths θ (P(a ≻ b) = Φ(θ_a − θ_b), the strengths of
+    /// ``BradleyTerry`` with the ``BradleyTerry/Link/thurstone`` link): μ = √2·θ, σ_i = 1.
+    public init(items: [String], probitStrengths strengths: [Double]) {
+        let scale = 2.0.squareRoot()
+        self.init(items: items, means: strengths.map { scale * $0 },
+                  standardDeviations: [Double](repeating: 1, count: strengths.count))
+    }
+
+    /// θ = μ/√2: the strengths ``ThurstonianFitter``'s penalty (λ/2)‖θ‖² acts on, and for a Case V
+    /// model (σ_i = 1) the strengths of the same model as ``BradleyTerry`` with the Thurstone link.
+    public var probitStrengths: [Double] {
+        let scale = 2.0.squareRoot()
+        return means.map { $0 / scale }
     }
 
     /// The number of items.

@@ -136,7 +136,7 @@ struct ThurstoneFit: ParsableCommand {
         let heldOutDiagnostics = test.map { ThurstonianDiagnostics(model: model, data: $0) }
 
         print("\(data.count) records, \(data.itemCount) items, \(soft ? "soft" : "hard") labels, \(variance.rawValue) variances")
-        print("log-likelihood \(String(format: "%.4f", r.logLikelihood)), \(r.iterations) \(r.solverName) iterations, \(r.stopReason.rawValue)")
+        print("log-likelihood \(String(format: "%.4f", r.logLikelihood)), \(r.iterations) \(r.solver.rawValue) iterations, \(r.stopReason.rawValue)")
         let width = max(4, model.items.prefix(top).map(\.count).max() ?? 4)
         func pad(_ s: String) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
         print("\(pad("item"))         μ         σ")
@@ -158,7 +158,7 @@ struct ThurstoneFit: ParsableCommand {
             let value = Report(comparisons: comparisons, softLabels: soft, variance: variance.rawValue, records: data.count,
                                trainingRecords: training.count, heldOutRecords: test?.count ?? 0,
                                l2Penalty: l2Penalty, meanPenalty: l2Penalty / 2, scalePenalty: scalePenalty,
-                               solver: r.solverName, logLikelihood: r.logLikelihood,
+                               solver: r.solver.rawValue, logLikelihood: r.logLikelihood,
                                iterations: r.iterations, converged: r.converged, stopReason: r.stopReason.rawValue,
                                items: items, training: trainingDiagnostics, heldOut: heldOutDiagnostics)
             let encoder = JSONEncoder()

@@ -27,7 +27,7 @@ struct SolverTests {
                                                     gradientTolerance: 1e-10)
             let model = try BradleyTerry(config).fit(data)
             #expect(model.report.converged, "\(solver): \(model.report)")
-            #expect(model.report.solver == solver)
+            #expect(model.report.solver == .init(solver))
             fits.append(model)
         }
         for model in fits.dropFirst() {

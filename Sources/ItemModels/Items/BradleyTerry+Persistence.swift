@@ -181,7 +181,7 @@ extension BradleyTerryFitReport {
             guard let x = fields[key]?.intValue, x >= 0 else { throw fail("'\(key)' must be an integer ≥ 0") }
             return x
         }
-        let solver: BradleyTerry.Solver = try enumValue(fields, "solver", source: source)
+        let solver: BradleyTerryFitReport.Solver = try enumValue(fields, "solver", source: source)
         let stop: StopReason = try enumValue(fields, "stop_reason", source: source)
         guard let converged = fields["converged"]?.boolValue else { throw fail("'converged' must be a boolean") }
         self.init(solver: solver, iterations: try count("iterations"), innerIterations: try count("inner_iterations"),

@@ -238,7 +238,7 @@ public struct BradleyTerry: Sendable {
         if hasTie { parameters.append(result.x[n + columns.count]) }
         let gmax = maxAbs(result.evaluation.gradient)
         let report = BradleyTerryFitReport(
-            solver: solver, iterations: result.iterations, innerIterations: result.innerIterations,
+            solver: .init(solver), iterations: result.iterations, innerIterations: result.innerIterations,
             objective: result.evaluation.value, logLikelihood: -result.evaluation.negativeLogLikelihood,
             maxAbsGradient: gmax, stopReason: result.stopReason,
             converged: gmax <= configuration.gradientTolerance, seconds: 0)

@@ -16,17 +16,29 @@ public struct BradleyTerryFitReport: Sendable, Equatable, Codable {
         case maximumFunctionEvaluations
     }
 
-    /// Which kind of optimizer produced the report.
-    public enum Algorithm: String, Sendable, Equatable, Codable, CaseIterable {
-        /// One of the Bradley–Terry solvers, named by ``BradleyTerryFitReport/solver``.
-        case bradleyTerrySolver
+    /// The optimizer that ran.
+    public enum Solver: String, Sendable, Equatable, Codable, CaseIterable {
+        /// Damped Newton with a dense Cholesky solve (``BradleyTerry/Solver/newtonCholesky``).
+        case newtonCholesky
+        /// Hunter's MM (``BradleyTerry/Solver/minorizationMaximization``).
+        case minorizationMaximization
+        /// Truncated Newton (``BradleyTerry/Solver/truncatedNewton``).
+        case truncatedNewton
         /// L-BFGS with a strong Wolfe line search (``ThurstonianFitter`` with per-item variances).
-        /// No ``BradleyTerry/Solver`` ran, and ``BradleyTerryFitReport/solver`` is `.automatic`.
         case lbfgs
+
+        /// The report's name of a resolved ``BradleyTerry/Solver`` (`.automatic` never runs itself).
+        public init(_ solver: BradleyTerry.Solver) {
+            switch solver {
+            case .newtonCholesky, .automatic: self = .newtonCholesky
+            case .minorizationMaximization: self = .minorizationMaximization
+            case .truncatedNewton: self = .truncatedNewton
+            }
+        }
     }
 
-    /// The solver that ran (never `.automatic` when ``algorithm`` is `.bradleyTerrySolver`).
-    public var solver: BradleyTerry.Solver
+    /// The solver that ran.
+    public var solver: Solver
     /// Outer iterations (Newton steps, MM sweeps or L-BFGS steps).
     public var iterations: Int
     /// Conjugate-gradient iterations summed over all Newton steps (0 for the other solvers).
@@ -46,9 +58,4 @@ public struct BradleyTerryFitReport: Sendable, Equatable, Codable {
     public var converged: Bool
     /// Wall-clock seconds of the fit (aggregation included).
     public var seconds: Double
-    /// Which kind of optimizer ran.
-    public var algorithm: Algorithm = .bradleyTerrySolver
-
-    /// The name of the optimizer that ran, as reports write it: ``solver``'s raw value, or `"lbfgs"`.
-    public var solverName: String { algorithm == .lbfgs ? Algorithm.lbfgs.rawValue : solver.rawValue }
 }

@@ -24,7 +24,7 @@ import PreferenceData
 /// standard deviations are centred (mean log σ = 0, i.e. the geometric mean of σ is 1). The
 /// optimizer works on unconstrained x′ mapped by the centring projection P = I − 11ᵀ/n applied to
 /// each block, x = P x′; the gradient in x′ is P∇f(x), so iterates started at 0 never leave the
-/// constraint set. The report says `algorithm == .lbfgs`.
+/// constraint set. The report says `solver == .lbfgs`.
 ///
 /// **One penalty convention**, the Bradley–Terry one: (λ/2)‖θ‖² on the probit-scale strengths
 /// θ = μ/√2 (``l2Penalty``; for Case V exactly ``BradleyTerry/Configuration/l2Penalty``), which is
@@ -137,9 +137,9 @@ public struct ThurstonianFitter: Sendable {
         var scratch = [Double]()
         let nll = ThurstonianLikelihood(data: data).evaluate(x, gradient: &scratch)
         let report = BradleyTerryFitReport(
-            solver: .automatic, iterations: result.iterations, innerIterations: 0, objective: result.value,
+            solver: .lbfgs, iterations: result.iterations, innerIterations: 0, objective: result.value,
             logLikelihood: -nll, maxAbsGradient: result.maximumAbsoluteGradient, stopReason: stop,
-            converged: result.converged, seconds: 0, algorithm: .lbfgs)
+            converged: result.converged, seconds: 0)
         return ThurstonianFit(model: likelihood.model(x, items: data.items), report: report)
     }
 
@@ -176,7 +176,7 @@ public struct ThurstonianFitter: Sendable {
 public struct ThurstonianFit: Sendable, Equatable, Codable {
     /// The model (mean μ = 0; σ_i = 1 for Case V, mean log σ = 0 for per-item variances).
     public var model: ThurstonianModel
-    /// The fit's facts, in the report type of every item-level fit: solver or `algorithm == .lbfgs`,
+    /// The fit's facts, in the report type of every item-level fit: the solver (`.lbfgs` for per-item variances),
     /// iterations, penalized objective, weighted log-likelihood Σ w[y log P + (1 − y) log(1 − P)],
     /// max |gradient|, stop reason, convergence and seconds.
     public var report: BradleyTerryFitReport

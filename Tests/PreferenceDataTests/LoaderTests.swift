@@ -125,12 +125,48 @@ struct LoaderTests {
             ("{\"winner\": \"a\", \"loser\": \"b\", \"weight\": -2}\n", 1, .invalidWeight("-2")),
             ("{\"winner\": \"a\", \"loser\": \"b\", \"weight\": \"x\"}\n", 1, .invalidWeight("x")),
             ("{\"winner\": [1], \"loser\": \"b\"}\n", 1, .malformedLine("winner is not a string")),
+            ("{\"winner\": 1.5, \"loser\": \"b\"}\n", 1, .malformedLine("winner is not a string")),
+            ("{\"winner\": null, \"loser\": \"b\"}\n", 1, .malformedLine("winner is not a string")),
+            // Booleans are neither item names nor weights.
+            ("{\"winner\": true, \"loser\": \"b\"}\n", 1, .malformedLine("winner is true, not an item name")),
+            ("{\"winner\": \"a\", \"loser\": false}\n", 1, .malformedLine("loser is false, not an item name")),
+            ("{\"winner\": \"a\", \"loser\": \"b\", \"weight\": true}\n", 1, .invalidWeight("true")),
+            ("{\"winner\": \"a\", \"loser\": \"b\", \"weight\": \"inf\"}\n", 1, .invalidWeight("inf")),
+            ("{\"winner\": \"a\", \"loser\": \"b\", \"tie\": \"yes\"}\n", 1, .invalidTie("yes")),
+            ("{\"winner\": \"a\", \"loser\": \"b\", \"tie\": [1]}\n", 1, .invalidTie("[1]")),
+            // The same key twice in one object.
+            ("{\"winner\": \"a\", \"loser\": \"b\"}\n{\"winner\": \"a\", \"loser\": \"b\", \"winner\": \"c\"}\n", 2,
+             .malformedLine("duplicate key \"winner\"")),
+            ("{\"winner\": \"a\", \"loser\": \"b\", \"tie\": 0, \"tie\": 1}\n", 1, .malformedLine("duplicate key \"tie\"")),
+            ("{\"winner\": \"a\", \"loser\": \"b\", \"x\": {\"k\": 1, \"k\": 2}}\n", 1, .malformedLine("duplicate key \"k\"")),
+            // Hostile nesting is an error, not a stack overflow.
+            ("{\"winner\": \"a\", \"loser\": \"b\"}\n" + String(repeating: "[", count: 100_000) + "\n", 2,
+             .malformedLine("JSON nested deeper than \(JSONValue.maximumNestingDepth) levels")),
         ]
         for (text, line, reason) in cases {
             let error = try #require(try Self.loadError(text, extension: "jsonl"), "no error for \(text.debugDescription)")
             #expect(error.line == line && error.reason == reason,
                     "\(text.debugDescription): got line \(error.line.map(String.init) ?? "nil"), \(error.reason)")
         }
+    }
+
+    @Test("JSONL values: ties as 0/1, \"0\"/\"1\" or booleans, weights as numbers or text, null as absent, integer names")
+    func jsonlValues() throws {
+        let set = try ComparisonSet(jsonl: Array("""
+        {"winner": "a", "loser": "b", "tie": true, "weight": "2.5", "annotator": null}
+        {"winner": "b", "loser": "a", "tie": "1", "weight": null, "tie_note": [1, {"x": true}]}
+        {"winner": 7, "loser": "a", "tie": false, "weight": 0}
+        {"winner": -0, "loser": 1e1, "tie": null, "weight": 1e-3}
+        """.utf8), source: "values.jsonl")
+        #expect(set.items == ["a", "b", "7", "0", "10"])
+        #expect(set.ties == [true, true, false, false])
+        #expect(set.weights == [2.5, 1, 0, 1e-3])
+        #expect(set.annotators == nil)
+        let error = #expect(throws: DataError.self) {
+            try ComparisonSet(jsonl: Array("{\"winner\": \"a\", \"loser\": \"b\", \"loser\": \"c\"}".utf8), source: "dup.jsonl")
+        }
+        #expect(error?.file == "dup.jsonl" && error?.line == 1)
+        #expect(error?.description.contains("dup.jsonl") == true)
     }
 
     @Test("a missing file or a directory is a cannotRead error")

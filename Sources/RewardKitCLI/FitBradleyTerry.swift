@@ -85,7 +85,7 @@ struct FitBradleyTerry: ParsableCommand {
         let loadStart = clock.now
         let data: ComparisonSet
         do {
-            data = try ComparisonSet.load(contentsOf: comparisons)
+            data = try ComparisonSet.load(contentsOf: URL(fileURLWithPath: comparisons))
         } catch {
             throw fail(error.description)
         }

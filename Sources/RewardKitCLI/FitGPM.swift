@@ -144,7 +144,7 @@ struct GPMFit: ParsableCommand {
 
     func runItems() throws {
         let data: ComparisonSet
-        do { data = try ComparisonSet.load(contentsOf: comparisons!) } catch { throw fail(error.description) }
+        do { data = try ComparisonSet.load(contentsOf: URL(fileURLWithPath: comparisons!)) } catch { throw fail(error.description) }
         var rng = SeededGenerator(seed: seed)
         let model: ItemGPMModel
         do {

@@ -87,9 +87,9 @@ struct ThurstoneFit: ParsableCommand {
         let data: ProbabilisticComparisons
         do {
             if soft {
-                data = try ProbabilisticComparisons(softLabelCSVFile: comparisons)
+                data = try ProbabilisticComparisons(softLabelCSVFile: URL(fileURLWithPath: comparisons))
             } else {
-                data = ProbabilisticComparisons(try ComparisonSet.load(contentsOf: comparisons))
+                data = ProbabilisticComparisons(try ComparisonSet.load(contentsOf: URL(fileURLWithPath: comparisons)))
             }
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

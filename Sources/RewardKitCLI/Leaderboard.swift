@@ -110,7 +110,7 @@ struct LeaderboardCommand: ParsableCommand {
         let battles: ArenaBattles
         do {
             if specifications.isEmpty {
-                battles = ArenaBattles(try ComparisonSet.load(contentsOf: comparisons))
+                battles = ArenaBattles(try ComparisonSet.load(contentsOf: URL(fileURLWithPath: comparisons)))
             } else {
                 battles = try ArenaBattles(csvFile: comparisons, covariates: specifications, normalization: normalize)
             }

@@ -65,7 +65,7 @@ struct SVO: ParsableCommand {
     func run() throws {
         let set: SVOResponseSet
         do {
-            set = try SVOResponseSet(csvFile: responses)
+            set = try SVOResponseSet(csvFile: URL(fileURLWithPath: responses))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure

@@ -6,22 +6,22 @@ import PreferenceData
 /// CSV and JSONL loading: formats, options, and a typed error for every kind of bad input.
 @Suite("Comparison loaders")
 struct LoaderTests {
-    /// Writes `text` to a fresh temporary file and returns its path.
-    static func temporaryFile(_ text: String, extension ext: String = "csv") throws -> String {
-        let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("itemmodels-\(UUID().uuidString).\(ext)").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+    /// Writes `text` to a fresh temporary file and returns its location.
+    static func temporaryFile(_ text: String, extension ext: String = "csv") throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("itemmodels-\(UUID().uuidString).\(ext)")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
     }
 
     static func loadError(_ text: String, extension ext: String = "csv") throws -> DataError? {
         let path = try temporaryFile(text, extension: ext)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { try? FileManager.default.removeItem(at: path) }
         do {
             _ = try ComparisonSet.load(contentsOf: path)
             return nil
         } catch {
-            #expect(error.file == path)
+            #expect(error.file == path.path)
             return error
         }
     }
@@ -34,7 +34,7 @@ struct LoaderTests {
             + "\n"
             + "0.5,z,a,\"b, the second\",0,ann1\r\n"
         let path = try Self.temporaryFile(text)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { try? FileManager.default.removeItem(at: path) }
         let set = try ComparisonSet(csvFile: path)
         #expect(set.items == ["a", "b, the second", "say \"hi\""])
         #expect(set.winners == [0, 2, 1])
@@ -52,7 +52,7 @@ struct LoaderTests {
     func byteOrderMark() throws {
         for (text, ext) in [("\u{FEFF}loser,winner\r\nb,a\r\n", "csv"), ("\u{FEFF}{\"winner\": \"a\", \"loser\": \"b\"}\n", "jsonl")] {
             let path = try Self.temporaryFile(text, extension: ext)
-            defer { try? FileManager.default.removeItem(atPath: path) }
+            defer { try? FileManager.default.removeItem(at: path) }
             let set = try ComparisonSet.load(contentsOf: path)
             #expect(set.items == ["a", "b"] && set.winners == [0] && set.losers == [1], "\(ext)")
         }
@@ -63,7 +63,7 @@ struct LoaderTests {
     @Test("minimal CSV without a trailing newline, and JSONL with the same keys")
     func minimalAndJSONL() throws {
         let csv = try Self.temporaryFile("winner,loser\nx,y\ny,z")
-        defer { try? FileManager.default.removeItem(atPath: csv) }
+        defer { try? FileManager.default.removeItem(at: csv) }
         let fromCSV = try ComparisonSet.load(contentsOf: csv)
         #expect(fromCSV.count == 2 && fromCSV.items == ["x", "y", "z"] && !fromCSV.hasTies && fromCSV.annotators == nil)
         let jsonl = try Self.temporaryFile("""
@@ -72,7 +72,7 @@ struct LoaderTests {
         {"loser": "z", "winner": "y", "tie": true, "weight": 2, "annotator": 7}
         {"winner": 3, "loser": "x", "tie": 0}
         """, extension: "jsonl")
-        defer { try? FileManager.default.removeItem(atPath: jsonl) }
+        defer { try? FileManager.default.removeItem(at: jsonl) }
         let fromJSONL = try ComparisonSet.load(contentsOf: jsonl)
         #expect(fromJSONL.items == ["x", "y", "z", "3"])
         #expect(fromJSONL.ties == [false, true, false])
@@ -171,8 +171,14 @@ struct LoaderTests {
 
     @Test("a missing file or a directory is a cannotRead error")
     func unreadable() {
-        #expect(throws: DataError.self) { try ComparisonSet(csvFile: "/nonexistent/battles.csv") }
-        #expect(throws: DataError.self) { try ComparisonSet(csvFile: FileManager.default.temporaryDirectory.path) }
+        #expect(throws: DataError(file: "/nonexistent/battles.csv", reason: .cannotRead("no such file"))) {
+            try ComparisonSet(csvFile: URL(fileURLWithPath: "/nonexistent/battles.csv"))
+        }
+        #expect(throws: DataError.self) { try ComparisonSet(csvFile: FileManager.default.temporaryDirectory) }
+        // A relative location is named as it was given, as the command-line tool's arguments are.
+        #expect(throws: DataError(file: "no-such-folder/battles.jsonl", reason: .cannotRead("no such file"))) {
+            try ComparisonSet.load(contentsOf: URL(fileURLWithPath: "no-such-folder/battles.jsonl"))
+        }
     }
 
     @Test("in-memory construction validates records")

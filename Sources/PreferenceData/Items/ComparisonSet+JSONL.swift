@@ -2,10 +2,11 @@ import Foundation
 import FileFormats
 
 extension ComparisonSet {
-    /// Loads a JSON Lines comparison file (see ``init(jsonl:source:)``).
-    public init(jsonlFile path: String) throws(DataError) {
-        let bytes = try readBytes(path)
-        try self.init(jsonl: bytes, source: path)
+    /// Loads a JSON Lines comparison file (see ``init(jsonl:source:)``); errors name the file by
+    /// its `relativePath` (the path given to `URL(fileURLWithPath:)`).
+    public init(jsonlFile url: URL) throws(DataError) {
+        let bytes = try readBytes(url)
+        try self.init(jsonl: bytes, source: url.relativePath)
     }
 
     /// Parses JSON Lines: one object per non-blank line with the keys of the CSV format,

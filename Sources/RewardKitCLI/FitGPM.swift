@@ -145,10 +145,9 @@ struct GPMFit: ParsableCommand {
     func runItems() throws {
         let data: ComparisonSet
         do { data = try ComparisonSet.load(contentsOf: URL(fileURLWithPath: comparisons!)) } catch { throw fail(error.description) }
-        var rng = SeededGenerator(seed: seed)
         let model: ItemGPMModel
         do {
-            model = try ItemGPM(configuration: gpmConfiguration, restarts: restarts).fit(data, using: &rng)
+            model = try ItemGPM(configuration: gpmConfiguration, restarts: restarts, seed: seed).fit(data)
         } catch {
             throw fail(error.description)
         }

@@ -166,51 +166,53 @@ struct LeaderboardCommand: ParsableCommand {
         }
         if let report {
             let r = model.report
-            var json: [String: Any] = [
-                "items": model.items.count, "battles": model.recordCount, "unique_outcome_rows": model.table.rowCount,
-                "log_likelihood": r.logLikelihood, "objective": r.objective, "iterations": r.iterations,
-                "converged": r.converged, "max_abs_gradient": r.maxAbsGradient, "fit_seconds": r.seconds,
-                "l2": l2, "tie_model": ties.rawValue, "scale": scale.rawValue, "rating_factor": conversion.factor,
-                "rating_offset": conversion.offset, "interval_method": board.intervalMethod, "level": level,
-                "normalization": normalize.rawValue,
+            var json: [String: JSONValue] = [
+                "items": .number(Double(model.items.count)), "battles": .number(Double(model.recordCount)),
+                "unique_outcome_rows": .number(Double(model.table.rowCount)),
+                "log_likelihood": .number(r.logLikelihood), "objective": .number(r.objective), "iterations": .number(Double(r.iterations)),
+                "converged": .bool(r.converged), "max_abs_gradient": .number(r.maxAbsGradient), "fit_seconds": .number(r.seconds),
+                "l2": .number(l2), "tie_model": .string(ties.rawValue), "scale": .string(scale.rawValue),
+                "rating_factor": .number(conversion.factor), "rating_offset": .number(conversion.offset),
+                "interval_method": .string(board.intervalMethod), "level": .number(level),
+                "normalization": .string(normalize.rawValue),
             ]
-            if let anchorItem, let anchorRating { json["anchor"] = ["item": anchorItem, "rating": anchorRating] as [String: Any] }
+            if let anchorItem, let anchorRating { json["anchor"] = ["item": .string(anchorItem), "rating": .number(anchorRating)] }
             if let nu = model.tieParameter {
-                json["tie_parameter"] = nu
-                if let se = model.standardErrors?.logTieParameter { json["log_tie_parameter_standard_error"] = se }
+                json["tie_parameter"] = .number(nu)
+                if let se = model.standardErrors?.logTieParameter { json["log_tie_parameter_standard_error"] = .number(se) }
                 if let range = result?.logTieParameter?.interval(interval) {
-                    json["tie_parameter_interval"] = [exp(range.lowerBound), exp(range.upperBound)]
+                    json["tie_parameter_interval"] = [.number(exp(range.lowerBound)), .number(exp(range.upperBound))]
                 }
             }
-            json["covariates"] = model.coefficients.indices.map { a -> [String: Any] in
-                var entry: [String: Any] = ["name": model.covariateNames[a], "coefficient": model.coefficients[a],
-                                            "normalization_scale": model.covariateScales[a]]
-                if let se = model.standardErrors?.coefficients[a] { entry["standard_error"] = se }
+            json["covariates"] = .array(model.coefficients.indices.map { a -> JSONValue in
+                var entry: [String: JSONValue] = ["name": .string(model.covariateNames[a]), "coefficient": .number(model.coefficients[a]),
+                                                  "normalization_scale": .number(model.covariateScales[a])]
+                if let se = model.standardErrors?.coefficients[a] { entry["standard_error"] = .number(se) }
                 if let b = result?.coefficients[a] {
-                    entry["replicates_used"] = b.replicatesUsed
-                    if let range = b.interval(interval) { entry["interval"] = [range.lowerBound, range.upperBound] }
+                    entry["replicates_used"] = .number(Double(b.replicatesUsed))
+                    if let range = b.interval(interval) { entry["interval"] = [.number(range.lowerBound), .number(range.upperBound)] }
                 }
-                return entry
-            }
+                return .object(entry)
+            })
             if let result {
-                json["bootstrap_replicates"] = result.replicates
-                json["bootstrap_failed_replicates"] = result.failedReplicates
-                json["bootstrap_seconds"] = result.seconds
-                json["seed"] = seed
-                json["replicates_used"] = Dictionary(uniqueKeysWithValues: model.items.indices.map {
-                    (model.items[$0], result.strengths[$0].replicatesUsed)
-                })
-                json["replicates_marked"] = Dictionary(uniqueKeysWithValues: model.items.indices.compactMap { i -> (String, [String: Int])? in
+                json["bootstrap_replicates"] = .number(Double(result.replicates))
+                json["bootstrap_failed_replicates"] = .number(Double(result.failedReplicates))
+                json["bootstrap_seconds"] = .number(result.seconds)
+                json["seed"] = .number(Double(seed))
+                json["replicates_used"] = .object(Dictionary(uniqueKeysWithValues: model.items.indices.map {
+                    (model.items[$0], JSONValue.number(Double(result.strengths[$0].replicatesUsed)))
+                }))
+                json["replicates_marked"] = .object(Dictionary(uniqueKeysWithValues: model.items.indices.compactMap { i -> (String, JSONValue)? in
                     let s = result.strengths[i]
                     guard s.absent + s.neverWon + s.unbeaten > 0 else { return nil }
-                    return (model.items[i], ["absent": s.absent, "never_won": s.neverWon, "unbeaten": s.unbeaten])
-                })
+                    return (model.items[i], ["absent": .number(Double(s.absent)), "never_won": .number(Double(s.neverWon)),
+                                             "unbeaten": .number(Double(s.unbeaten))])
+                }))
             }
             do {
-                let bytes = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-                try AtomicFileWriter.write(Array(bytes + Data("\n".utf8)), to: URL(fileURLWithPath: report))
+                try AtomicFileWriter.write(JSONValue.object(json).serialized(pretty: true) + "\n", to: URL(fileURLWithPath: report))
             } catch {
-                throw fail("cannot write \(report): \(error.localizedDescription)")
+                throw fail("cannot write \(report): \(error.detail)")
             }
         }
     }

@@ -44,7 +44,7 @@ if !FileManager.default.fileExists(atPath: path) {
 }
 
 let t0 = clock.now
-let set = try! ComparisonSet(csvFile: path)
+let set = try! ComparisonSet(csvFile: URL(fileURLWithPath: path))
 let t1 = clock.now
 let estimator = BradleyTerry(.init(ties: ties == "davidson" ? .davidson : .halfWins))
 let model = try! estimator.fit(set)

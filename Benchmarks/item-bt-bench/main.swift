@@ -64,7 +64,7 @@ func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.
 let path = dataDirectory + "/w1/comparisons.csv"
 let loadStart = clock.now
 let data: ComparisonSet
-do { data = try ComparisonSet(csvFile: path) } catch { fail(error.description) }
+do { data = try ComparisonSet(csvFile: URL(fileURLWithPath: path)) } catch { fail(error.description) }
 let loadSeconds = seconds(clock.now - loadStart)
 let peakBeforeFit = peakResidentMiB()
 

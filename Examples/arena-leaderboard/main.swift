@@ -75,7 +75,7 @@ while !arguments.isEmpty {
 }
 
 do {
-    let battles = try ComparisonSet.load(contentsOf: dataPath)
+    let battles = try ComparisonSet.load(contentsOf: URL(fileURLWithPath: dataPath))
     let estimator = BradleyTerry(.init(l2Penalty: 0, ties: .davidson))
     let model = try estimator.fit(battles)
     let intervals = try estimator.bootstrapIntervals(battles, model: model, samples: bootstrapSamples, level: 0.95, seed: 1)

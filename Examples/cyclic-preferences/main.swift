@@ -40,7 +40,7 @@ var btCorrect = 0
 for k in 0..<tournament.count where bt.strengths[tournament.winners[k]] > bt.strengths[tournament.losers[k]] { btCorrect += 1 }
 let btAccuracy = Double(btCorrect) / Double(tournament.count)
 
-let gpm = try ItemGPM(configuration: GPMConfiguration(dimension: 4), restarts: 5).fit(tournament, using: &rng)
+let gpm = try ItemGPM(configuration: GPMConfiguration(dimension: 4), restarts: 5, seed: 2024).fit(tournament)
 let captured = CyclicTriples.captured(dataCycles, scoreMatrix: gpm.scoreMatrix())
 
 print("Items: \(names.count) items in 3 rock-paper-scissors groups, \(tournament.count) comparisons")

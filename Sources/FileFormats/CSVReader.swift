@@ -52,15 +52,17 @@ package struct CSVReader: Sendable {
         self.init(bytes: bytes, source: url.path)
     }
 
-    /// A whole file's bytes, with I/O failures as ``DataError/Reason/cannotRead(_:)``.
-    package static func readFile(_ path: String) throws(DataError) -> [UInt8] {
+    /// A whole file's bytes, with I/O failures as ``DataError/Reason/cannotRead(_:)`` naming the
+    /// file as `source` (default: `path`).
+    package static func readFile(_ path: String, source: String? = nil) throws(DataError) -> [UInt8] {
+        let name = source ?? path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw DataError(file: path, reason: .cannotRead("no such file"))
+            throw DataError(file: name, reason: .cannotRead("no such file"))
         }
-        if isDirectory.boolValue { throw DataError(file: path, reason: .cannotRead("is a directory")) }
+        if isDirectory.boolValue { throw DataError(file: name, reason: .cannotRead("is a directory")) }
         do throws(RawFile.Failure) { return try RawFile.readAll(path: path) } catch {
-            throw DataError(file: path, reason: .cannotRead(error.detail))
+            throw DataError(file: name, reason: .cannotRead(error.detail))
         }
     }
 

@@ -1,11 +1,20 @@
-/// A JSON value with an exact, dependency-free reader and writer.
+/// A JSON value with an exact, dependency-free reader and writer: the one JSON mechanism of
+/// RewardKit. Every JSON text is read with ``init(parsing:)`` or `parse(_:)` and written with
+/// ``serialized(pretty:)``; `Encodable` reports become a value through ``init(encoding:)``.
 ///
 /// Numbers are `Double`s and are written in the shortest form that reads back to the same bit
 /// pattern (Swift's `description`, which is round-trip exact), integers in `(-2⁵³, 2⁵³)` without a
 /// fraction, and `-0.0` with its sign; so `JSONValue(parsing: v.serialized()) == v` for every value
-/// with finite numbers. JSON has no NaN or infinity: ``serialized(pretty:)`` writes them as `null`,
-/// and callers that need exactness check ``containsNonFiniteNumber`` first. Object keys are written
-/// sorted, so the output is deterministic.
+/// with finite numbers. Object keys are written sorted, so the output is deterministic.
+///
+/// **Non-finite numbers.** JSON has no NaN or infinity, and the serializer never writes `nan` or
+/// `inf` text: a non-finite number is written as `null` (as JavaScript's `JSON.stringify` does).
+/// This is the one rule for every report; callers that need exactness (model files) check
+/// ``containsNonFiniteNumber`` first and refuse to write.
+///
+/// **Reading** follows RFC 8259 strictly. An object with the same key twice is an error
+/// (``ParseError/Kind/duplicateKey(_:)``), and nesting deeper than ``maximumNestingDepth`` arrays
+/// and objects is an error (``ParseError/Kind/nestingTooDeep``) rather than a stack overflow.
 public enum JSONValue: Sendable, Equatable, Hashable {
     case null
     case bool(Bool)
@@ -14,10 +23,27 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// The deepest nesting of arrays and objects the reader accepts.
+    public static let maximumNestingDepth = 512
+
     /// Why a text is not valid JSON, with the byte offset where reading stopped.
     public struct ParseError: Error, Equatable, Sendable, CustomStringConvertible {
+        /// The kinds of failure that callers may want to tell apart.
+        public enum Kind: Sendable, Equatable, Hashable {
+            /// The text does not follow the JSON grammar (or is not UTF-8).
+            case syntax
+            /// An object has the member `key` twice.
+            case duplicateKey(String)
+            /// Arrays and objects are nested deeper than ``JSONValue/maximumNestingDepth``.
+            case nestingTooDeep
+        }
+
+        /// The byte offset where reading stopped.
         public var offset: Int
+        /// What is wrong, in words.
         public var detail: String
+        /// The kind of failure.
+        public var kind: Kind
         public var description: String { "\(detail) at byte \(offset)" }
     }
 
@@ -31,7 +57,7 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         var reader = JSONReader(bytes: bytes)
         let value = try reader.parseValue(depth: 0)
         reader.skipWhitespace()
-        guard reader.position == bytes.count else { throw ParseError(offset: reader.position, detail: "unexpected text after the JSON value") }
+        guard reader.position == bytes.count else { throw reader.failure("unexpected text after the JSON value") }
         return value
     }
 
@@ -72,7 +98,8 @@ public enum JSONValue: Sendable, Equatable, Hashable {
 
     // MARK: Writing
 
-    /// The JSON text: compact, or indented by two spaces when `pretty`; keys sorted.
+    /// The JSON text: compact, or indented by two spaces when `pretty`; keys sorted; NaN and
+    /// infinities written as `null` (so the text is always valid JSON).
     public func serialized(pretty: Bool = false) -> String {
         var out = ""
         write(into: &out, pretty: pretty, indent: 0)
@@ -157,7 +184,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByFloatLiteral, Expr
 struct JSONReader {
     let bytes: UnsafeBufferPointer<UInt8>
     var position = 0
-    static let maximumDepth = 512
+    static let maximumDepth = JSONValue.maximumNestingDepth
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -168,10 +195,16 @@ struct JSONReader {
         }
     }
 
-    func failure(_ detail: String) -> JSONValue.ParseError { JSONValue.ParseError(offset: position, detail: detail) }
+    func failure(_ detail: String, _ kind: JSONValue.ParseError.Kind = .syntax) -> JSONValue.ParseError {
+        JSONValue.ParseError(offset: position, detail: detail, kind: kind)
+    }
 
+    /// Reads one value. Recursion is bounded by ``JSONValue/maximumNestingDepth`` (a few hundred
+    /// small frames), so hostile input such as 100,000 `[` fails with an error, not a stack overflow.
     mutating func parseValue(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
-        guard depth < JSONReader.maximumDepth else { throw failure("nesting deeper than \(JSONReader.maximumDepth)") }
+        guard depth < JSONReader.maximumDepth else {
+            throw failure("nesting deeper than \(JSONReader.maximumDepth)", .nestingTooDeep)
+        }
         skipWhitespace()
         guard position < bytes.count else { throw failure("unexpected end of input") }
         switch bytes[position] {
@@ -188,7 +221,7 @@ struct JSONReader {
                 guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
                 position += 1
                 let value = try parseValue(depth: depth + 1)
-                guard members.updateValue(value, forKey: key) == nil else { throw failure("duplicate key \"\(key)\"") }
+                guard members.updateValue(value, forKey: key) == nil else { throw failure("duplicate key \"\(key)\"", .duplicateKey(key)) }
                 skipWhitespace()
                 guard position < bytes.count else { throw failure("unterminated object") }
                 if bytes[position] == UInt8(ascii: ",") { position += 1; continue }

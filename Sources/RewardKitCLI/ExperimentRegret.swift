@@ -85,9 +85,7 @@ struct ExperimentRegret: ParsableCommand {
         let result = try RegretExperiment.run(configuration) { line in stderr.write(line + "\n") }
         print(Self.table(result))
         if let report {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFileWriter.write(Array(encoder.encode(result)), to: URL(fileURLWithPath: report))
+            try AtomicFileWriter.write(try JSONValue(encoding: result).serialized(pretty: true) + "\n", to: URL(fileURLWithPath: report))
             stderr.write("report written to \(report)\n")
         }
     }

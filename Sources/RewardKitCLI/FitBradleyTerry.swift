@@ -85,7 +85,7 @@ struct FitBradleyTerry: ParsableCommand {
         let loadStart = clock.now
         let data: ComparisonSet
         do {
-            data = try ComparisonSet.load(contentsOf: comparisons)
+            data = try ComparisonSet.load(contentsOf: URL(fileURLWithPath: comparisons))
         } catch {
             throw fail(error.description)
         }
@@ -154,42 +154,43 @@ struct FitBradleyTerry: ParsableCommand {
 
         if let report {
             let r = fitted.report
-            var json: [String: Any] = [
-                "log_likelihood": r.logLikelihood,
-                "objective": r.objective,
-                "iterations": r.iterations,
-                "inner_iterations": r.innerIterations,
-                "converged": r.converged,
-                "max_abs_gradient": r.maxAbsGradient,
-                "fit_seconds": r.seconds,
-                "load_seconds": loadSeconds,
-                "items": data.itemCount,
-                "comparisons": data.count,
-                "ties_in_data": data.ties.filter { $0 }.count,
-                "distinct_pairs": fitted.data.pairCount,
-                "l2": l2,
-                "model": model.rawValue,
-                "tie_model": ties.rawValue,
-                "solver": r.solver.rawValue,
-                "stop_reason": r.stopReason.rawValue,
-                "intervals": intervals.rawValue,
+            var json: [String: JSONValue] = [
+                "log_likelihood": .number(r.logLikelihood),
+                "objective": .number(r.objective),
+                "iterations": .number(Double(r.iterations)),
+                "inner_iterations": .number(Double(r.innerIterations)),
+                "converged": .bool(r.converged),
+                "max_abs_gradient": .number(r.maxAbsGradient),
+                "fit_seconds": .number(r.seconds),
+                "load_seconds": .number(loadSeconds),
+                "items": .number(Double(data.itemCount)),
+                "comparisons": .number(Double(data.count)),
+                "ties_in_data": .number(Double(data.ties.filter { $0 }.count)),
+                "distinct_pairs": .number(Double(fitted.data.pairCount)),
+                "l2": .number(l2),
+                "model": .string(model.rawValue),
+                "tie_model": .string(ties.rawValue),
+                "solver": .string(r.solver.rawValue),
+                "stop_reason": .string(r.stopReason.rawValue),
+                "intervals": .string(intervals.rawValue),
             ]
-            if let nu = fitted.tieParameter { json["tie_parameter"] = nu }
-            if let range = strengthIntervals?.tieInterval { json["tie_parameter_interval"] = [range.lowerBound, range.upperBound] }
+            if let nu = fitted.tieParameter { json["tie_parameter"] = .number(nu) }
+            if let range = strengthIntervals?.tieInterval {
+                json["tie_parameter_interval"] = [.number(range.lowerBound), .number(range.upperBound)]
+            }
             if let strengthIntervals {
-                json["level"] = strengthIntervals.level
-                json["interval_seconds"] = intervalSeconds
+                json["level"] = .number(strengthIntervals.level)
+                json["interval_seconds"] = .number(intervalSeconds)
                 if case .bootstrap(let samples, let failed, _) = strengthIntervals.method {
-                    json["bootstrap_samples"] = samples
-                    json["bootstrap_failed"] = failed
-                    json["seed"] = seed
+                    json["bootstrap_samples"] = .number(Double(samples))
+                    json["bootstrap_failed"] = .number(Double(failed))
+                    json["seed"] = .number(Double(seed))
                 }
             }
             do {
-                let bytes = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-                try AtomicFileWriter.write(Array(bytes + Data("\n".utf8)), to: URL(fileURLWithPath: report))
+                try AtomicFileWriter.write(JSONValue.object(json).serialized(pretty: true) + "\n", to: URL(fileURLWithPath: report))
             } catch {
-                throw fail("cannot write \(report): \(error.localizedDescription)")
+                throw fail("cannot write \(report): \(error.detail)")
             }
         }
     }

@@ -144,11 +144,10 @@ struct GPMFit: ParsableCommand {
 
     func runItems() throws {
         let data: ComparisonSet
-        do { data = try ComparisonSet.load(contentsOf: comparisons!) } catch { throw fail(error.description) }
-        var rng = SeededGenerator(seed: seed)
+        do { data = try ComparisonSet.load(contentsOf: URL(fileURLWithPath: comparisons!)) } catch { throw fail(error.description) }
         let model: ItemGPMModel
         do {
-            model = try ItemGPM(configuration: gpmConfiguration, restarts: restarts).fit(data, using: &rng)
+            model = try ItemGPM(configuration: gpmConfiguration, restarts: restarts, seed: seed).fit(data)
         } catch {
             throw fail(error.description)
         }
@@ -166,18 +165,21 @@ struct GPMFit: ParsableCommand {
         print("cyclic triples: data \(dataCensus.cyclic) of \(dataCensus.triples), captured by the model \(captured); "
               + "model tournament \(modelCensus.cyclic) of \(modelCensus.triples)")
         if let report {
-            let json: [String: Any] = [
-                "mode": "items", "items": data.itemCount, "comparisons": data.count,
-                "dimension": dimension, "tau": tau, "margin": margin, "eigenvalues": resolvedEigenvalues.rawValue,
-                "normalized": !noNormalize, "restarts": restarts, "seed": seed,
-                "train_accuracy": fit.trainingAccuracy, "train_loss": fit.trainingLoss, "fit_seconds": fit.seconds,
-                "best_start": fit.bestStart, "start_objectives": fit.starts.map(\.objective),
-                "start_iterations": fit.starts.map(\.iterations), "converged": fit.starts[fit.bestStart].converged,
-                "stop_reason": fit.starts[fit.bestStart].stopReason.description,
-                "eigenvalue_values": model.eigenvalues.scalars,
-                "data_triples": dataCensus.triples, "data_cyclic_triples": dataCensus.cyclic,
-                "captured_cyclic_triples": captured, "model_cyclic_triples": modelCensus.cyclic,
-                "model_triples": modelCensus.triples,
+            let json: [String: JSONValue] = [
+                "mode": "items", "items": .number(Double(data.itemCount)), "comparisons": .number(Double(data.count)),
+                "dimension": .number(Double(dimension)), "tau": .number(tau), "margin": .number(margin),
+                "eigenvalues": .string(resolvedEigenvalues.rawValue),
+                "normalized": .bool(!noNormalize), "restarts": .number(Double(restarts)), "seed": .number(Double(seed)),
+                "train_accuracy": .number(fit.trainingAccuracy), "train_loss": .number(fit.trainingLoss),
+                "fit_seconds": .number(fit.seconds),
+                "best_start": .number(Double(fit.bestStart)), "start_objectives": .array(fit.starts.map { .number($0.objective) }),
+                "start_iterations": .array(fit.starts.map { .number(Double($0.iterations)) }),
+                "converged": .bool(fit.starts[fit.bestStart].converged),
+                "stop_reason": .string(fit.starts[fit.bestStart].stopReason.description),
+                "eigenvalue_values": .array(model.eigenvalues.scalars.map { .number($0) }),
+                "data_triples": .number(Double(dataCensus.triples)), "data_cyclic_triples": .number(Double(dataCensus.cyclic)),
+                "captured_cyclic_triples": .number(Double(captured)), "model_cyclic_triples": .number(Double(modelCensus.cyclic)),
+                "model_triples": .number(Double(modelCensus.triples)),
             ]
             try writeReport(json, to: report)
         }
@@ -231,30 +233,33 @@ struct GPMFit: ParsableCommand {
               + "; \(fit.steps) steps in \(format(fit.seconds)) s (\(Int(fit.pairsPerSecond.rounded())) pairs/s)")
         print("cyclic triples among \(sample) training responses: \(census.cyclic) of \(census.triples) (\(format(census.cyclicFraction)))")
         if let report {
-            var json: [String: Any] = [
-                "mode": "features", "pairs": train.count, "features": train.dimension, "dimension": dimension,
-                "hidden": hidden, "tau": tau, "margin": margin, "eigenvalues": resolvedEigenvalues.rawValue,
-                "normalized": !noNormalize, "epochs": epochs, "batch_size": batchSize, "learning_rate": learningRate,
-                "seed": seed, "train_accuracy": trainMetrics.accuracy, "train_loss": trainMetrics.loss,
-                "fit_seconds": fit.seconds, "pairs_per_second": fit.pairsPerSecond, "steps": fit.steps,
-                "stop_reason": fit.stopReason.rawValue, "epoch_train_losses": fit.epochs.map(\.trainLoss),
-                "model_cyclic_triple_fraction": census.cyclicFraction, "cyclic_triple_sample": sample,
+            var json: [String: JSONValue] = [
+                "mode": "features", "pairs": .number(Double(train.count)), "features": .number(Double(train.dimension)),
+                "dimension": .number(Double(dimension)), "hidden": .number(Double(hidden)), "tau": .number(tau),
+                "margin": .number(margin), "eigenvalues": .string(resolvedEigenvalues.rawValue),
+                "normalized": .bool(!noNormalize), "epochs": .number(Double(epochs)), "batch_size": .number(Double(batchSize)),
+                "learning_rate": .number(learningRate), "seed": .number(Double(seed)),
+                "train_accuracy": .number(trainMetrics.accuracy), "train_loss": .number(trainMetrics.loss),
+                "fit_seconds": .number(fit.seconds), "pairs_per_second": .number(fit.pairsPerSecond), "steps": .number(Double(fit.steps)),
+                "stop_reason": .string(fit.stopReason.rawValue), "epoch_train_losses": .array(fit.epochs.map { .number($0.trainLoss) }),
+                "model_cyclic_triple_fraction": .number(census.cyclicFraction), "cyclic_triple_sample": .number(Double(sample)),
             ]
             if let testMetrics {
-                json["test_accuracy"] = testMetrics.accuracy
-                json["test_loss"] = testMetrics.loss
+                json["test_accuracy"] = .number(testMetrics.accuracy)
+                json["test_loss"] = .number(testMetrics.loss)
             }
-            if resolvedEigenvalues == .learned { json["eigenvalue_values"] = model.eigenvalues().scalars.map(Double.init) }
+            if resolvedEigenvalues == .learned {
+                json["eigenvalue_values"] = .array(model.eigenvalues().scalars.map { .number(Double($0)) })
+            }
             try writeReport(json, to: report)
         }
     }
 
-    func writeReport(_ json: [String: Any], to path: String) throws {
+    func writeReport(_ json: [String: JSONValue], to path: String) throws {
         do {
-            let bytes = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-            try AtomicFileWriter.write(Array(bytes + Data("\n".utf8)), to: URL(fileURLWithPath: path))
+            try AtomicFileWriter.write(JSONValue.object(json).serialized(pretty: true) + "\n", to: URL(fileURLWithPath: path))
         } catch {
-            throw fail("cannot write \(path): \(error.localizedDescription)")
+            throw fail("cannot write \(path): \(error.detail)")
         }
     }
 

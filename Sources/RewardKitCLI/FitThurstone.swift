@@ -101,9 +101,9 @@ struct ThurstoneFit: ParsableCommand {
         let data: ProbabilisticComparisons
         do {
             if soft {
-                data = try ProbabilisticComparisons(softLabelCSVFile: comparisons)
+                data = try ProbabilisticComparisons(softLabelCSVFile: URL(fileURLWithPath: comparisons))
             } else {
-                data = ProbabilisticComparisons(try ComparisonSet.load(contentsOf: comparisons))
+                data = ProbabilisticComparisons(try ComparisonSet.load(contentsOf: URL(fileURLWithPath: comparisons)))
             }
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
@@ -161,11 +161,8 @@ struct ThurstoneFit: ParsableCommand {
                                solver: r.solver.rawValue, logLikelihood: r.logLikelihood,
                                iterations: r.iterations, converged: r.converged, stopReason: r.stopReason.rawValue,
                                items: items, training: trainingDiagnostics, heldOut: heldOutDiagnostics)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
             do {
-                try AtomicFileWriter.write(Array(encoder.encode(value)), to: URL(fileURLWithPath: report))
+                try AtomicFileWriter.write(try JSONValue(encoding: value).serialized(pretty: true) + "\n", to: URL(fileURLWithPath: report))
             } catch {
                 FileHandle.standardError.write(Data("error: cannot write \(report): \(error.localizedDescription)\n".utf8))
                 throw ExitCode.failure

@@ -110,7 +110,7 @@ struct LeaderboardCommand: ParsableCommand {
         let battles: ArenaBattles
         do {
             if specifications.isEmpty {
-                battles = ArenaBattles(try ComparisonSet.load(contentsOf: comparisons))
+                battles = ArenaBattles(try ComparisonSet.load(contentsOf: URL(fileURLWithPath: comparisons)))
             } else {
                 battles = try ArenaBattles(csvFile: URL(fileURLWithPath: comparisons), covariates: specifications,
                                            normalization: normalize)
@@ -175,47 +175,51 @@ struct LeaderboardCommand: ParsableCommand {
         }
         if let report {
             let r = model.report
-            var json: [String: Any] = [
-                "items": model.items.count, "battles": model.comparisonCount, "unique_outcome_rows": model.data.pairCount,
-                "log_likelihood": r.logLikelihood, "objective": r.objective, "iterations": r.iterations,
-                "converged": r.converged, "max_abs_gradient": r.maxAbsGradient, "fit_seconds": r.seconds,
-                "l2": l2, "tie_model": ties.rawValue, "scale": scale.rawValue, "rating_factor": conversion.factor,
-                "rating_offset": conversion.offset, "interval_method": board.intervalMethod, "level": level,
-                "normalization": normalize.rawValue,
+            var json: [String: JSONValue] = [
+                "items": .number(Double(model.items.count)), "battles": .number(Double(model.comparisonCount)),
+                "unique_outcome_rows": .number(Double(model.data.pairCount)),
+                "log_likelihood": .number(r.logLikelihood), "objective": .number(r.objective), "iterations": .number(Double(r.iterations)),
+                "converged": .bool(r.converged), "max_abs_gradient": .number(r.maxAbsGradient), "fit_seconds": .number(r.seconds),
+                "l2": .number(l2), "tie_model": .string(ties.rawValue), "scale": .string(scale.rawValue),
+                "rating_factor": .number(conversion.factor), "rating_offset": .number(conversion.offset),
+                "interval_method": .string(board.intervalMethod), "level": .number(level),
+                "normalization": .string(normalize.rawValue),
             ]
-            if let anchorItem, let anchorRating { json["anchor"] = ["item": anchorItem, "rating": anchorRating] as [String: Any] }
+            if let anchorItem, let anchorRating { json["anchor"] = ["item": .string(anchorItem), "rating": .number(anchorRating)] }
             if let nu = model.tieParameter {
-                json["tie_parameter"] = nu
-                if let se = hessian?.tieStandardError { json["log_tie_parameter_standard_error"] = se }
-                if let range = result?.tieInterval { json["tie_parameter_interval"] = [range.lowerBound, range.upperBound] }
+                json["tie_parameter"] = .number(nu)
+                if let se = hessian?.tieStandardError { json["log_tie_parameter_standard_error"] = .number(se) }
+                if let range = result?.tieInterval { json["tie_parameter_interval"] = [.number(range.lowerBound), .number(range.upperBound)] }
             }
-            json["covariates"] = model.coefficients.indices.map { a -> [String: Any] in
-                var entry: [String: Any] = ["name": model.covariateNames[a], "coefficient": model.coefficients[a],
-                                            "normalization_scale": model.covariateScales[a]]
-                if let se = hessian?.coefficientStandardErrors[a] { entry["standard_error"] = se }
+            json["covariates"] = .array(model.coefficients.indices.map { a -> JSONValue in
+                var entry: [String: JSONValue] = ["name": .string(model.covariateNames[a]), "coefficient": .number(model.coefficients[a]),
+                                                  "normalization_scale": .number(model.covariateScales[a])]
+                if let se = hessian?.coefficientStandardErrors[a] { entry["standard_error"] = .number(se) }
                 if let result, case .bootstrap(let samples, let failed, _) = result.method {
-                    entry["replicates_used"] = samples - failed
-                    if let range = result.coefficientIntervals[a] { entry["interval"] = [range.lowerBound, range.upperBound] }
+                    entry["replicates_used"] = .number(Double(samples - failed))
+                    if let range = result.coefficientIntervals[a] { entry["interval"] = [.number(range.lowerBound), .number(range.upperBound)] }
                 }
-                return entry
-            }
+                return .object(entry)
+            })
             if let result, case .bootstrap(let samples, let failed, _) = result.method, let usage = result.replicates {
-                json["bootstrap_replicates"] = samples
-                json["bootstrap_failed_replicates"] = failed
-                json["bootstrap_seconds"] = bootstrapSeconds
-                json["seed"] = seed
-                json["replicates_used"] = Dictionary(uniqueKeysWithValues: model.items.indices.map { (model.items[$0], usage[$0].used) })
-                json["replicates_marked"] = Dictionary(uniqueKeysWithValues: model.items.indices.compactMap { i -> (String, [String: Int])? in
+                json["bootstrap_replicates"] = .number(Double(samples))
+                json["bootstrap_failed_replicates"] = .number(Double(failed))
+                json["bootstrap_seconds"] = .number(bootstrapSeconds)
+                json["seed"] = .number(Double(seed))
+                json["replicates_used"] = .object(Dictionary(uniqueKeysWithValues: model.items.indices.map {
+                    (model.items[$0], JSONValue.number(Double(usage[$0].used)))
+                }))
+                json["replicates_marked"] = .object(Dictionary(uniqueKeysWithValues: model.items.indices.compactMap { i -> (String, JSONValue)? in
                     let s = usage[i]
                     guard s.marked > 0 else { return nil }
-                    return (model.items[i], ["absent": s.absent, "never_won": s.neverWon, "unbeaten": s.unbeaten])
-                })
+                    return (model.items[i], ["absent": .number(Double(s.absent)), "never_won": .number(Double(s.neverWon)),
+                                             "unbeaten": .number(Double(s.unbeaten))])
+                }))
             }
             do {
-                let bytes = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-                try AtomicFileWriter.write(Array(bytes + Data("\n".utf8)), to: URL(fileURLWithPath: report))
+                try AtomicFileWriter.write(JSONValue.object(json).serialized(pretty: true) + "\n", to: URL(fileURLWithPath: report))
             } catch {
-                throw fail("cannot write \(report): \(error.localizedDescription)")
+                throw fail("cannot write \(report): \(error.detail)")
             }
         }
     }

@@ -65,7 +65,7 @@ struct SVO: ParsableCommand {
     func run() throws {
         let set: SVOResponseSet
         do {
-            set = try SVOResponseSet(csvFile: responses)
+            set = try SVOResponseSet(csvFile: URL(fileURLWithPath: responses))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
@@ -122,14 +122,11 @@ struct SVO: ParsableCommand {
             }
         }
         if let report {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            let data = try encoder.encode(Report(responses: responses, target: valueTarget, l2Penalty: l2, respondents: reports))
+            let json = try JSONValue(encoding: Report(responses: responses, target: valueTarget, l2Penalty: l2, respondents: reports))
             do {
-                try AtomicFileWriter.write(Array(data), to: URL(fileURLWithPath: report))
+                try AtomicFileWriter.write(json.serialized(pretty: true) + "\n", to: URL(fileURLWithPath: report))
             } catch {
-                FileHandle.standardError.write(Data("error: cannot write \(report): \(error.localizedDescription)\n".utf8))
+                FileHandle.standardError.write(Data("error: cannot write \(report): \(error.detail)\n".utf8))
                 throw ExitCode.failure
             }
         }

@@ -48,9 +48,9 @@ public struct SVOResponseSet: Sendable, Hashable {
     }
 
     /// Loads a response CSV file.
-    public init(csvFile path: String, measure: SVOSliderMeasure = .primary) throws(SVOError) {
+    public init(csvFile url: URL, measure: SVOSliderMeasure = .primary) throws(SVOError) {
         let table: CSVTable
-        do throws(DataError) { table = try CSVTable(url: URL(fileURLWithPath: path)) } catch { throw SVOError.data(error) }
+        do throws(DataError) { table = try CSVTable(url: url) } catch { throw SVOError.data(error) }
         try self.init(table: table, measure: measure)
     }
 

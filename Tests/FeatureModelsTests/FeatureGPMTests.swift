@@ -128,7 +128,7 @@ struct FeatureGPMTests {
     func itemModelFile() throws {
         var rng = SeededGenerator(seed: 10)
         let data = try ItemGPMTests.cycle(5)
-        let model = try ItemGPM(configuration: GPMConfiguration(dimension: 4, eigenvalues: .learned), restarts: 2).fit(data, using: &rng)
+        let model = try ItemGPM(configuration: GPMConfiguration(dimension: 4, eigenvalues: .learned), restarts: 2, seed: 10).fit(data)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("gpm-items-\(UInt64.random(in: 0...UInt64.max, using: &rng)).rkmodel")
         defer { try? FileManager.default.removeItem(at: url) }
         try model.modelFile().write(to: url)

@@ -26,8 +26,7 @@ struct ItemGPMTests {
           arguments: [3, 4])
     func cycles(n: Int) throws {
         let data = try Self.cycle(n)
-        var rng = SeededGenerator(seed: 1)
-        let gpm = try ItemGPM(configuration: GPMConfiguration(dimension: 2), restarts: 3).fit(data, using: &rng)
+        let gpm = try ItemGPM(configuration: GPMConfiguration(dimension: 2), restarts: 3, seed: 1).fit(data)
         #expect(gpm.report!.trainingAccuracy == 1)
         #expect(gpm.accuracy(on: data) == 1)
         for i in 0..<n { #expect(gpm.probability(preferring: i, over: (i + 1) % n) > 0.99) }
@@ -58,8 +57,7 @@ struct ItemGPMTests {
     func rockPaperScissors(dimension: Int, seed: UInt64) throws {
         let data = try Self.rockPaperScissors(groupSize: 4)
         #expect(CyclicTriples.cycles(in: data).census.cyclic == 64)   // one item from each group: 4³
-        var rng = SeededGenerator(seed: seed)
-        let model = try ItemGPM(configuration: GPMConfiguration(dimension: dimension), restarts: 4).fit(data, using: &rng)
+        let model = try ItemGPM(configuration: GPMConfiguration(dimension: dimension), restarts: 4, seed: seed).fit(data)
         #expect(model.accuracy(on: data) == 1, "seed \(seed), 2k = \(dimension): accuracy \(model.accuracy(on: data))")
         let (_, cycles) = CyclicTriples.cycles(in: data)
         #expect(CyclicTriples.captured(cycles, scoreMatrix: model.scoreMatrix()) == 64)
@@ -90,7 +88,7 @@ struct ItemGPMTests {
         var btCorrect = 0
         for k in 0..<testSet.count where bt.strengths[testSet.winners[k]] > bt.strengths[testSet.losers[k]] { btCorrect += 1 }
         let btAccuracy = Double(btCorrect) / Double(testSet.count)
-        let gpm = try ItemGPM(configuration: GPMConfiguration(dimension: 4), restarts: 3).fit(trainSet, using: &rng)
+        let gpm = try ItemGPM(configuration: GPMConfiguration(dimension: 4), restarts: 3, seed: 22).fit(trainSet)
         let gpmAccuracy = gpm.accuracy(on: testSet)
         #expect(abs(gpmAccuracy - btAccuracy) <= 0.01, "GPM \(gpmAccuracy) vs BT \(btAccuracy)")
         #expect(btAccuracy > 0.7)
@@ -101,21 +99,23 @@ struct ItemGPMTests {
     @Test("restarts keep the lowest objective; names, errors and a fixed seed give the same model")
     func restartsAndErrors() throws {
         let data = try Self.rockPaperScissors(groupSize: 3)
-        var rng1 = SeededGenerator(seed: 9), rng2 = SeededGenerator(seed: 9)
-        let estimator = ItemGPM(configuration: GPMConfiguration(dimension: 4, eigenvalues: .learned), restarts: 4)
-        let m1 = try estimator.fit(data, using: &rng1), m2 = try estimator.fit(data, using: &rng2)
+        let estimator = ItemGPM(configuration: GPMConfiguration(dimension: 4, eigenvalues: .learned), restarts: 4, seed: 9)
+        let m1 = try estimator.fit(data), m2 = try estimator.fit(data)
         #expect(m1.embeddings == m2.embeddings)
+        // Another seed draws other starts.
+        var other = estimator
+        other.seed = 10
+        #expect(try other.fit(data).report!.starts.map(\.objective) != m1.report!.starts.map(\.objective))
         let report = m1.report!
         #expect(report.starts.count == 4)
         #expect(report.starts.allSatisfy { $0.objective >= report.starts[report.bestStart].objective })
         #expect(m1.eigenvalues.scalars.allSatisfy { $0 > 0 })
         #expect(try m1.probability(preferring: "g0_0", over: "g1_0") > 0.5)
         #expect(throws: GPMError.unknownItem("nope")) { try m1.probability(preferring: "nope", over: "g0_0") }
-        var rng = SeededGenerator(seed: 1)
         #expect(throws: GPMError.self) {
-            try ItemGPM(configuration: GPMConfiguration(eigenvalues: .promptGated)).fit(data, using: &rng)
+            try ItemGPM(configuration: GPMConfiguration(eigenvalues: .promptGated)).fit(data)
         }
         let empty = try ComparisonSet(items: ["a", "b"], winners: [], losers: [])
-        #expect(throws: GPMError.emptyData) { try ItemGPM().fit(empty, using: &rng) }
+        #expect(throws: GPMError.emptyData) { try ItemGPM().fit(empty) }
     }
 }

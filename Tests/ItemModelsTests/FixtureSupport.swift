@@ -64,7 +64,7 @@ struct Fixture: Decodable {
             }
             return builder.build()
         }
-        return try ComparisonSet(csvFile: Fixture.sharedData.appendingPathComponent(data_file!).path)
+        return try ComparisonSet(csvFile: Fixture.sharedData.appendingPathComponent(data_file!))
     }
 
     func configuration(solver: BradleyTerry.Solver = .automatic) -> BradleyTerry.Configuration {

@@ -25,7 +25,7 @@ struct RealDataTests {
 
     @Test("NASCAR 2002 without a penalty names the drivers who never won")
     func nascar() throws {
-        let data = try ComparisonSet(csvFile: Fixture.sharedData.appendingPathComponent("nascar2002/comparisons.csv").path)
+        let data = try ComparisonSet(csvFile: Fixture.sharedData.appendingPathComponent("nascar2002/comparisons.csv"))
         #expect(throws: BradleyTerryError.self) { try BradleyTerry().fit(data) }
         do {
             _ = try BradleyTerry().fit(data)

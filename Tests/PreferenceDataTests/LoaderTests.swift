@@ -6,22 +6,22 @@ import PreferenceData
 /// CSV and JSONL loading: formats, options, and a typed error for every kind of bad input.
 @Suite("Comparison loaders")
 struct LoaderTests {
-    /// Writes `text` to a fresh temporary file and returns its path.
-    static func temporaryFile(_ text: String, extension ext: String = "csv") throws -> String {
-        let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("itemmodels-\(UUID().uuidString).\(ext)").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+    /// Writes `text` to a fresh temporary file and returns its location.
+    static func temporaryFile(_ text: String, extension ext: String = "csv") throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("itemmodels-\(UUID().uuidString).\(ext)")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
     }
 
     static func loadError(_ text: String, extension ext: String = "csv") throws -> DataError? {
         let path = try temporaryFile(text, extension: ext)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { try? FileManager.default.removeItem(at: path) }
         do {
             _ = try ComparisonSet.load(contentsOf: path)
             return nil
         } catch {
-            #expect(error.file == path)
+            #expect(error.file == path.path)
             return error
         }
     }
@@ -34,7 +34,7 @@ struct LoaderTests {
             + "\n"
             + "0.5,z,a,\"b, the second\",0,ann1\r\n"
         let path = try Self.temporaryFile(text)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { try? FileManager.default.removeItem(at: path) }
         let set = try ComparisonSet(csvFile: path)
         #expect(set.items == ["a", "b, the second", "say \"hi\""])
         #expect(set.winners == [0, 2, 1])
@@ -52,7 +52,7 @@ struct LoaderTests {
     func byteOrderMark() throws {
         for (text, ext) in [("\u{FEFF}loser,winner\r\nb,a\r\n", "csv"), ("\u{FEFF}{\"winner\": \"a\", \"loser\": \"b\"}\n", "jsonl")] {
             let path = try Self.temporaryFile(text, extension: ext)
-            defer { try? FileManager.default.removeItem(atPath: path) }
+            defer { try? FileManager.default.removeItem(at: path) }
             let set = try ComparisonSet.load(contentsOf: path)
             #expect(set.items == ["a", "b"] && set.winners == [0] && set.losers == [1], "\(ext)")
         }
@@ -63,7 +63,7 @@ struct LoaderTests {
     @Test("minimal CSV without a trailing newline, and JSONL with the same keys")
     func minimalAndJSONL() throws {
         let csv = try Self.temporaryFile("winner,loser\nx,y\ny,z")
-        defer { try? FileManager.default.removeItem(atPath: csv) }
+        defer { try? FileManager.default.removeItem(at: csv) }
         let fromCSV = try ComparisonSet.load(contentsOf: csv)
         #expect(fromCSV.count == 2 && fromCSV.items == ["x", "y", "z"] && !fromCSV.hasTies && fromCSV.annotators == nil)
         let jsonl = try Self.temporaryFile("""
@@ -72,7 +72,7 @@ struct LoaderTests {
         {"loser": "z", "winner": "y", "tie": true, "weight": 2, "annotator": 7}
         {"winner": 3, "loser": "x", "tie": 0}
         """, extension: "jsonl")
-        defer { try? FileManager.default.removeItem(atPath: jsonl) }
+        defer { try? FileManager.default.removeItem(at: jsonl) }
         let fromJSONL = try ComparisonSet.load(contentsOf: jsonl)
         #expect(fromJSONL.items == ["x", "y", "z", "3"])
         #expect(fromJSONL.ties == [false, true, false])
@@ -125,6 +125,23 @@ struct LoaderTests {
             ("{\"winner\": \"a\", \"loser\": \"b\", \"weight\": -2}\n", 1, .invalidWeight("-2")),
             ("{\"winner\": \"a\", \"loser\": \"b\", \"weight\": \"x\"}\n", 1, .invalidWeight("x")),
             ("{\"winner\": [1], \"loser\": \"b\"}\n", 1, .malformedLine("winner is not a string")),
+            ("{\"winner\": 1.5, \"loser\": \"b\"}\n", 1, .malformedLine("winner is not a string")),
+            ("{\"winner\": null, \"loser\": \"b\"}\n", 1, .malformedLine("winner is not a string")),
+            // Booleans are neither item names nor weights.
+            ("{\"winner\": true, \"loser\": \"b\"}\n", 1, .malformedLine("winner is true, not an item name")),
+            ("{\"winner\": \"a\", \"loser\": false}\n", 1, .malformedLine("loser is false, not an item name")),
+            ("{\"winner\": \"a\", \"loser\": \"b\", \"weight\": true}\n", 1, .invalidWeight("true")),
+            ("{\"winner\": \"a\", \"loser\": \"b\", \"weight\": \"inf\"}\n", 1, .invalidWeight("inf")),
+            ("{\"winner\": \"a\", \"loser\": \"b\", \"tie\": \"yes\"}\n", 1, .invalidTie("yes")),
+            ("{\"winner\": \"a\", \"loser\": \"b\", \"tie\": [1]}\n", 1, .invalidTie("[1]")),
+            // The same key twice in one object.
+            ("{\"winner\": \"a\", \"loser\": \"b\"}\n{\"winner\": \"a\", \"loser\": \"b\", \"winner\": \"c\"}\n", 2,
+             .malformedLine("duplicate key \"winner\"")),
+            ("{\"winner\": \"a\", \"loser\": \"b\", \"tie\": 0, \"tie\": 1}\n", 1, .malformedLine("duplicate key \"tie\"")),
+            ("{\"winner\": \"a\", \"loser\": \"b\", \"x\": {\"k\": 1, \"k\": 2}}\n", 1, .malformedLine("duplicate key \"k\"")),
+            // Hostile nesting is an error, not a stack overflow.
+            ("{\"winner\": \"a\", \"loser\": \"b\"}\n" + String(repeating: "[", count: 100_000) + "\n", 2,
+             .malformedLine("JSON nested deeper than \(JSONValue.maximumNestingDepth) levels")),
         ]
         for (text, line, reason) in cases {
             let error = try #require(try Self.loadError(text, extension: "jsonl"), "no error for \(text.debugDescription)")
@@ -133,10 +150,35 @@ struct LoaderTests {
         }
     }
 
+    @Test("JSONL values: ties as 0/1, \"0\"/\"1\" or booleans, weights as numbers or text, null as absent, integer names")
+    func jsonlValues() throws {
+        let set = try ComparisonSet(jsonl: Array("""
+        {"winner": "a", "loser": "b", "tie": true, "weight": "2.5", "annotator": null}
+        {"winner": "b", "loser": "a", "tie": "1", "weight": null, "tie_note": [1, {"x": true}]}
+        {"winner": 7, "loser": "a", "tie": false, "weight": 0}
+        {"winner": -0, "loser": 1e1, "tie": null, "weight": 1e-3}
+        """.utf8), source: "values.jsonl")
+        #expect(set.items == ["a", "b", "7", "0", "10"])
+        #expect(set.ties == [true, true, false, false])
+        #expect(set.weights == [2.5, 1, 0, 1e-3])
+        #expect(set.annotators == nil)
+        let error = #expect(throws: DataError.self) {
+            try ComparisonSet(jsonl: Array("{\"winner\": \"a\", \"loser\": \"b\", \"loser\": \"c\"}".utf8), source: "dup.jsonl")
+        }
+        #expect(error?.file == "dup.jsonl" && error?.line == 1)
+        #expect(error?.description.contains("dup.jsonl") == true)
+    }
+
     @Test("a missing file or a directory is a cannotRead error")
     func unreadable() {
-        #expect(throws: DataError.self) { try ComparisonSet(csvFile: "/nonexistent/battles.csv") }
-        #expect(throws: DataError.self) { try ComparisonSet(csvFile: FileManager.default.temporaryDirectory.path) }
+        #expect(throws: DataError(file: "/nonexistent/battles.csv", reason: .cannotRead("no such file"))) {
+            try ComparisonSet(csvFile: URL(fileURLWithPath: "/nonexistent/battles.csv"))
+        }
+        #expect(throws: DataError.self) { try ComparisonSet(csvFile: FileManager.default.temporaryDirectory) }
+        // A relative location is named as it was given, as the command-line tool's arguments are.
+        #expect(throws: DataError(file: "no-such-folder/battles.jsonl", reason: .cannotRead("no such file"))) {
+            try ComparisonSet.load(contentsOf: URL(fileURLWithPath: "no-such-folder/battles.jsonl"))
+        }
     }
 
     @Test("in-memory construction validates records")

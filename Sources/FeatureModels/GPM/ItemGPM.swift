@@ -34,9 +34,8 @@ public enum GPMError: Error, Equatable, Sendable, CustomStringConvertible {
 /// (normalized; only directions matter) or `σ = 0.1` (not normalized, so `|s|/τ` starts near 1).
 ///
 /// ```swift
-/// let set = try ComparisonSet(csvFile: "battles.csv")
-/// var rng = SeededGenerator(seed: 0)
-/// let model = try ItemGPM(configuration: .init(dimension: 4), restarts: 5).fit(set, using: &rng)
+/// let set = try ComparisonSet(csvFile: URL(fileURLWithPath: "battles.csv"))
+/// let model = try ItemGPM(configuration: .init(dimension: 4), restarts: 5, seed: 0).fit(set)
 /// model.probability(preferring: "a", over: "b")
 /// ```
 public struct ItemGPM: Sendable {
@@ -59,20 +58,24 @@ public struct ItemGPM: Sendable {
     public var solver: Solver
     /// The penalty `c` of ``ItemGPMObjective`` (on `ρ`, and on `U` without normalization).
     public var l2Penalty: Double
+    /// The seed of the random starts: fitting twice with the same seed gives the same model.
+    public var seed: UInt64
 
     public init(configuration: GPMConfiguration = GPMConfiguration(), restarts: Int = 5,
-                solver: Solver = .default, l2Penalty: Double = 1e-4) {
+                solver: Solver = .default, l2Penalty: Double = 1e-4, seed: UInt64 = 0) {
         precondition(restarts >= 1, "ItemGPM needs at least one start, got \(restarts)")
         precondition(l2Penalty >= 0, "ItemGPM l2Penalty must be ≥ 0, got \(l2Penalty)")
         self.configuration = configuration
         self.restarts = restarts
         self.solver = solver
         self.l2Penalty = l2Penalty
+        self.seed = seed
     }
 
-    /// Fits the model; the starts run in parallel, each with its own generator split from `generator`
-    /// (so the result depends only on the seed).
-    public func fit<G: RandomNumberGenerator>(_ set: ComparisonSet, using generator: inout G) throws(GPMError) -> ItemGPMModel {
+    /// Fits the model. The starting points of all restarts are drawn in turn from one
+    /// `SeededGenerator(seed: seed)` before the starts run in parallel, so the result depends only
+    /// on the seed, not on the number of threads.
+    public func fit(_ set: ComparisonSet) throws(GPMError) -> ItemGPMModel {
         guard configuration.eigenvalues != .promptGated else {
             throw .unsupportedEigenvalues(.promptGated, reason: "items have no prompt features; use fixed or learned")
         }
@@ -80,6 +83,7 @@ public struct ItemGPM: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let objective = ItemGPMObjective(set, configuration: configuration, l2Penalty: l2Penalty)
+        var generator = SeededGenerator(seed: seed)
         let starts: [[Double]] = (0..<restarts).map { _ in
             let sigma = configuration.normalizesEmbeddings ? 1.0 : 0.1
             var x = (0..<(set.itemCount * configuration.dimension)).map { _ in sigma * generator.nextNormal() }

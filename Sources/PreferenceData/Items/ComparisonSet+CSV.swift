@@ -10,17 +10,18 @@ import FileFormats
 extension ComparisonSet {
     /// Loads a comparison file, choosing the format by extension: `.jsonl`, `.ndjson` and `.json`
     /// are JSON Lines, anything else is CSV.
-    public static func load(contentsOf path: String) throws(DataError) -> ComparisonSet {
-        let lower = path.lowercased()
+    public static func load(contentsOf url: URL) throws(DataError) -> ComparisonSet {
+        let lower = url.path.lowercased()
         if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") || lower.hasSuffix(".json") {
-            return try ComparisonSet(jsonlFile: path)
+            return try ComparisonSet(jsonlFile: url)
         }
-        return try ComparisonSet(csvFile: path)
+        return try ComparisonSet(csvFile: url)
     }
 
-    /// Loads a CSV comparison file (see ``init(csv:source:)`` for the format).
-    public init(csvFile path: String) throws(DataError) {
-        try self.init(csv: try CSVReader.readFile(path), source: path)
+    /// Loads a CSV comparison file (see ``init(csv:source:)`` for the format); errors name the
+    /// file by its `relativePath` (the path given to `URL(fileURLWithPath:)`).
+    public init(csvFile url: URL) throws(DataError) {
+        try self.init(csv: try CSVReader.readFile(url.path, source: url.relativePath), source: url.relativePath)
     }
 
     /// Parses CSV bytes with a header line, read by the one CSV reader (see `Docs/DataFormats.md`).
@@ -120,8 +121,8 @@ extension ComparisonSet {
 
 /// Reads a whole text file, mapping I/O failures to ``DataError/Reason/cannotRead(_:)``. A UTF-8
 /// byte-order mark (as spreadsheet programs write) is dropped, so the first header name matches.
-package func readBytes(_ path: String) throws(DataError) -> [UInt8] {
-    let bytes = try CSVReader.readFile(path)
+package func readBytes(_ url: URL) throws(DataError) -> [UInt8] {
+    let bytes = try CSVReader.readFile(url.path, source: url.relativePath)
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return Array(bytes.dropFirst(3)) }
     return bytes
 }

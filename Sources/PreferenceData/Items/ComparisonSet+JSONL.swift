@@ -2,21 +2,24 @@ import Foundation
 import FileFormats
 
 extension ComparisonSet {
-    /// Loads a JSON Lines comparison file (see ``init(jsonl:source:)``).
-    public init(jsonlFile path: String) throws(DataError) {
-        let bytes = try readBytes(path)
-        try self.init(jsonl: bytes, source: path)
+    /// Loads a JSON Lines comparison file (see ``init(jsonl:source:)``); errors name the file by
+    /// its `relativePath` (the path given to `URL(fileURLWithPath:)`).
+    public init(jsonlFile url: URL) throws(DataError) {
+        let bytes = try readBytes(url)
+        try self.init(jsonl: bytes, source: url.relativePath)
     }
 
     /// Parses JSON Lines: one object per non-blank line with the keys of the CSV format,
     /// `{"winner": "a", "loser": "b", "tie": 0, "annotator": "x", "weight": 1.5}`.
     ///
-    /// `winner` and `loser` are strings (integers are accepted and used as names); `tie` is
-    /// 0, 1, `true` or `false`; `weight` a finite number ≥ 0; `annotator` a string or an integer.
+    /// `winner` and `loser` are strings (integers are accepted and used as names; `true` and
+    /// `false` are not); `tie` is 0, 1, `"0"`, `"1"`, `true` or `false`; `weight` a finite number
+    /// ≥ 0 (or its text); `annotator` a string or an integer. `null` is the same as a missing
+    /// optional key. Each line is read by ``JSONValue``.
     ///
-    /// - Throws: ``DataError`` with the 1-based line: malformed JSON or a line that is not an
-    ///   object, a missing `winner`/`loser` key, winner equal to loser, a bad tie or weight,
-    ///   an empty file, or no records.
+    /// - Throws: ``DataError`` with the 1-based line: malformed JSON, an object with the same key
+    ///   twice, or a line that is not an object, a missing `winner`/`loser` key, winner equal to
+    ///   loser, a bad tie or weight, an empty file, or no records.
     public init(jsonl bytes: [UInt8], source: String) throws(DataError) {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             try self.init(jsonl: Array(bytes.dropFirst(3)), source: source)
@@ -36,52 +39,66 @@ extension ComparisonSet {
             start = end + 1
             if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             func fail(_ reason: DataError.Reason) -> DataError { DataError(file: source, line: lineNumber, reason: reason) }
-            let object: Any
-            do {
-                object = try JSONSerialization.jsonObject(with: Data(lineBytes), options: [])
+            let value: JSONValue
+            do throws(JSONValue.ParseError) {
+                value = try bytes.withUnsafeBufferPointer { (all) throws(JSONValue.ParseError) -> JSONValue in
+                    try JSONValue.parse(UnsafeBufferPointer(rebasing: all[lineBytes.indices]))
+                }
             } catch {
-                throw fail(.malformedLine("not valid JSON"))
+                switch error.kind {
+                case .duplicateKey(let key): throw fail(.malformedLine("duplicate key \"\(key)\""))
+                case .nestingTooDeep: throw fail(.malformedLine("JSON nested deeper than \(JSONValue.maximumNestingDepth) levels"))
+                case .syntax: throw fail(.malformedLine("not valid JSON"))
+                }
             }
-            guard let record = object as? [String: Any] else { throw fail(.malformedLine("not a JSON object")) }
+            guard let record = value.objectValue else { throw fail(.malformedLine("not a JSON object")) }
+            /// A member's text for a message: strings as they are, other values as JSON.
+            func text(_ value: JSONValue) -> String { value.stringValue ?? value.serialized() }
             func name(_ key: String) throws(DataError) -> String {
                 guard let value = record[key] else { throw fail(.missingColumn(key)) }
-                if let text = value as? String {
+                switch value {
+                case .string(let text):
                     if text.isEmpty { throw fail(.malformedLine("empty \(key) name")) }
                     return text
+                case .number where value.intValue != nil:
+                    return String(value.intValue!)
+                case .bool:
+                    throw fail(.malformedLine("\(key) is \(text(value)), not an item name"))
+                default:
+                    throw fail(.malformedLine("\(key) is not a string"))
                 }
-                if let number = value as? NSNumber, let integer = Int(exactly: number.doubleValue) {
-                    return String(integer)
-                }
-                throw fail(.malformedLine("\(key) is not a string"))
             }
             let winner = try name("winner")
             let loser = try name("loser")
             if winner == loser { throw fail(.winnerEqualsLoser(winner)) }
             var isTie = false
-            if let value = record["tie"], !(value is NSNull) {
-                if let number = value as? NSNumber, number.doubleValue == 0 || number.doubleValue == 1 {
-                    isTie = number.doubleValue == 1
-                } else if let text = value as? String, text == "0" || text == "1" {
-                    isTie = text == "1"
-                } else {
-                    throw fail(.invalidTie("\(value)"))
-                }
+            switch record["tie"] {
+            case nil, .null?: break
+            case .bool(let flag)?: isTie = flag
+            case .number(let x)? where x == 0 || x == 1: isTie = x == 1
+            case .string(let s)? where s == "0" || s == "1": isTie = s == "1"
+            case let other?: throw fail(.invalidTie(text(other)))
             }
             var weight = 1.0
-            if let value = record["weight"], !(value is NSNull) {
-                let parsed: Double? = (value as? NSNumber)?.doubleValue ?? (value as? String).flatMap(Double.init)
-                guard let parsed, parsed.isFinite, parsed >= 0 else { throw fail(.invalidWeight("\(value)")) }
+            switch record["weight"] {
+            case nil, .null?: break
+            case let value?:
+                let parsed: Double? = switch value {
+                case .number(let x): x
+                case .string(let s): Double(s)
+                default: nil   // `true`/`false` are not weights
+                }
+                guard let parsed, parsed.isFinite, parsed >= 0 else { throw fail(.invalidWeight(text(value))) }
                 weight = parsed
             }
             var annotator: String? = nil
-            if let value = record["annotator"], !(value is NSNull) {
-                if let text = value as? String {
-                    annotator = text
-                } else if let number = value as? NSNumber, let integer = Int(exactly: number.doubleValue) {
-                    annotator = String(integer)
-                } else {
-                    throw fail(.malformedLine("annotator is not a string"))
-                }
+            switch record["annotator"] {
+            case nil, .null?: break
+            case .string(let s)?: annotator = s
+            case let value? where value.intValue != nil: annotator = String(value.intValue!)
+            // Accepted as before the move to JSONValue (when booleans read as the numbers 1 and 0).
+            case .bool(let flag)?: annotator = flag ? "1" : "0"
+            default: throw fail(.malformedLine("annotator is not a string"))
             }
             let w = builder.index(ofItem: winner), l = builder.index(ofItem: loser)
             let a = annotator.map { builder.annotatorID($0) }

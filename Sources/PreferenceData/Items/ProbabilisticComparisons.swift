@@ -73,8 +73,8 @@ public struct ProbabilisticComparisons: Sendable, Hashable {
 
     /// Loads soft labels from CSV: columns `winner`, `loser`, `probability` (P(winner ≻ loser) in
     /// [0, 1]) and optional `weight` (finite, ≥ 0); names case-insensitive, other columns ignored.
-    public init(softLabelCSVFile path: String) throws(DataError) {
-        try self.init(softLabelTable: try CSVTable(url: URL(fileURLWithPath: path)))
+    public init(softLabelCSVFile url: URL) throws(DataError) {
+        try self.init(softLabelTable: try CSVTable(url: url))
     }
 
     /// Parses soft-label CSV text (see ``init(softLabelCSVFile:)``).

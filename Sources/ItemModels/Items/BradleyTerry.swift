@@ -14,7 +14,7 @@ import RewardKitInternals
 /// λ > 0 the optimum already is). The math is in Docs/BradleyTerry.md and Docs/Arena.md.
 ///
 /// ```swift
-/// let data = try ComparisonSet(csvFile: "battles.csv")
+/// let data = try ComparisonSet(csvFile: URL(fileURLWithPath: "battles.csv"))
 /// let model = try BradleyTerry(.init(l2Penalty: 1e-4, ties: .davidson)).fit(data)
 /// print(model.report.iterations, model.strength(of: "gpt-4")!)
 /// ```

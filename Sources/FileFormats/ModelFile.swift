@@ -90,6 +90,28 @@ public struct ModelFile: Sendable, Equatable {
         return value
     }
 
+    /// Whether a metadata key names a timing (`seconds`, `fit_seconds`, `pairs_per_second`, …).
+    ///
+    /// Model files carry no timing — the same seed must write the same bytes — so writers drop these
+    /// keys from fit summaries they store (``withoutTiming(_:)``); reports keep them.
+    package static func isTimingKey(_ key: String) -> Bool {
+        key == "seconds" || key.hasSuffix("_seconds") || key.hasSuffix("per_second")
+    }
+
+    /// `value` with every object member whose key ``isTimingKey(_:)`` removed, at any depth.
+    package static func withoutTiming(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members):
+            var kept = [String: JSONValue]()
+            for (key, member) in members where !isTimingKey(key) { kept[key] = withoutTiming(member) }
+            return .object(kept)
+        case .array(let items):
+            return .array(items.map(withoutTiming))
+        default:
+            return value
+        }
+    }
+
     // MARK: Files
 
     /// Writes the file atomically (temporary file in the same folder, `fsync`, rename).

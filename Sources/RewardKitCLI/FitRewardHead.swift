@@ -126,7 +126,9 @@ struct FitRewardHead: ParsableCommand {
             json["test"] = evaluation.jsonValue
         }
         if let output {
-            try trained.head.save(to: url(output), metadata: ["fit": .object(json)])
+            // The model file carries the fit's facts but no timing, so the same seed writes the
+            // same bytes; fit_seconds and pairs_per_second stay in the report.
+            try trained.head.save(to: url(output), metadata: ["fit": ModelFile.withoutTiming(.object(json))])
             json["model"] = .string(output)
         }
         if let safetensors { try trained.head.exportSafeTensors(to: url(safetensors)) }

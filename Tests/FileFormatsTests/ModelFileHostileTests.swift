@@ -101,4 +101,10 @@ import TestSupport
         // The error names the file.
         #expect(Self.stError(dtype)?.file == "s.safetensors")
     }
+
+    @Test func timingKeysAreRemovedAtAnyDepth() {
+        let fit: JSONValue = ["fit_seconds": 1.5, "train_loss": 0.3, "pairs_per_second": 1e6,
+                              "learning_curve": [["epoch": 1, "seconds": 0.2, "train_loss": 0.5]], "seconds": 2]
+        #expect(ModelFile.withoutTiming(fit) == ["train_loss": 0.3, "learning_curve": [["epoch": 1, "train_loss": 0.5]]])
+    }
 }

@@ -90,6 +90,28 @@ public struct ModelFile: Sendable, Equatable {
         return value
     }
 
+    /// Whether a metadata key names a timing (`seconds`, `fit_seconds`, `pairs_per_second`, …).
+    ///
+    /// Model files carry no timing — the same seed must write the same bytes — so writers drop these
+    /// keys from fit summaries they store (``withoutTiming(_:)``); reports keep them.
+    package static func isTimingKey(_ key: String) -> Bool {
+        key == "seconds" || key.hasSuffix("_seconds") || key.hasSuffix("per_second")
+    }
+
+    /// `value` with every object member whose key ``isTimingKey(_:)`` removed, at any depth.
+    package static func withoutTiming(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members):
+            var kept = [String: JSONValue]()
+            for (key, member) in members where !isTimingKey(key) { kept[key] = withoutTiming(member) }
+            return .object(kept)
+        case .array(let items):
+            return .array(items.map(withoutTiming))
+        default:
+            return value
+        }
+    }
+
     // MARK: Files
 
     /// Writes the file atomically (temporary file in the same folder, `fsync`, rename).
@@ -192,7 +214,7 @@ public struct ModelFile: Sendable, Equatable {
         guard let dataCRC = header["data_crc32"]?.intValue else { throw fail(.corrupt("header has no 'data_crc32'")) }
         let dataStart = 24 + headerLength
         let available = bytes.count - dataStart
-        guard available >= dataLength else { throw fail(.truncated(expectedBytes: dataStart + dataLength, foundBytes: bytes.count)) }
+        guard available >= dataLength else { throw fail(.truncated(expectedBytes: dataStart &+ dataLength, foundBytes: bytes.count)) }
         guard available == dataLength else { throw fail(.corrupt("\(available - dataLength) unexpected bytes after the data")) }
         let result: Result<ModelFile, ModelFileError> = bytes.withUnsafeBytes { all in
             do throws(ModelFileError) {
@@ -205,34 +227,57 @@ public struct ModelFile: Sendable, Equatable {
         func decodeBody(_ all: UnsafeRawBufferPointer) throws(ModelFileError) -> ModelFile {
             let data = UnsafeRawBufferPointer(rebasing: all[dataStart..<(dataStart + dataLength)])
             guard Int(CRC32.checksum(data)) == dataCRC else { throw fail(.corrupt("data checksum mismatch")) }
-            var tensors = [NamedTensor]()
+            var layouts = [TensorLayout]()
             var names = Set<String>()
             for entry in entries {
                 guard let name = entry["name"]?.stringValue else { throw fail(.corrupt("a tensor entry has no name")) }
                 guard names.insert(name).inserted else { throw fail(.corrupt("duplicate tensor name '\(name)'")) }
-                let t = try decodeTensor(name: name, entry: entry, data: data, source: source, offsetKey: "offset")
-                tensors.append(NamedTensor(name: name, value: t))
+                layouts.append(try TensorLayout(name: name, entry: entry, dataCount: data.count, source: source, offsetKey: "offset"))
             }
+            // Tensors may leave alignment padding between them but never share bytes; checked
+            // before any tensor is copied, so the copies add up to at most the data section.
+            let placed = layouts.filter { !$0.range.isEmpty }.sorted { ($0.range.lowerBound, $0.name) < ($1.range.lowerBound, $1.name) }
+            for k in placed.indices.dropFirst() where placed[k].range.lowerBound < placed[k - 1].range.upperBound {
+                throw fail(.corrupt("tensor '\(placed[k].name)' (bytes \(placed[k].range)) overlaps tensor '\(placed[k - 1].name)' (bytes \(placed[k - 1].range))"))
+            }
+            let tensors = layouts.map { NamedTensor(name: $0.name, value: $0.decode(from: data)) }
             return ModelFile(kind: kind, metadata: metadata, tensors: tensors)
         }
     }
+}
 
-    /// One tensor from its header entry (`dtype`, `shape`, and either `offset` + `length` or
-    /// safetensors' `data_offsets`), checked against the data section.
-    static func decodeTensor(name: String, entry: JSONValue, data: UnsafeRawBufferPointer, source: String, offsetKey: String) throws(ModelFileError) -> StoredTensor {
+/// Where one tensor of a model or safetensors file lies and what it holds, from its header entry
+/// (`dtype`, `shape`, and either `offset` + `length` or safetensors' `data_offsets`), checked
+/// against the data section before anything is allocated: the element count and byte length are
+/// computed without overflow, the byte length must match dtype × shape, and the byte range must
+/// lie inside the data section.
+struct TensorLayout {
+    var name: String
+    var dtype: String
+    /// Bytes per element of `dtype` (4 or 8).
+    var elementSize: Int
+    var shape: [Int]
+    /// The tensor's bytes, relative to the start of the data section.
+    var range: Range<Int>
+
+    init(name: String, entry: JSONValue, dataCount: Int, source: String, offsetKey: String) throws(ModelFileError) {
         func fail(_ reason: ModelFileError.Reason) -> ModelFileError { ModelFileError(file: source, reason: reason) }
+        guard entry.objectValue != nil else { throw fail(.corrupt("the entry of tensor '\(name)' is not an object")) }
         guard let dtype = entry["dtype"]?.stringValue else { throw fail(.corrupt("tensor '\(name)' has no dtype")) }
         guard let elementSize = StoredTensor.elementSize(of: dtype) else { throw fail(.unsupportedDType(name: name, dtype: dtype)) }
         guard let shapeValues = entry["shape"]?.arrayValue else { throw fail(.corrupt("tensor '\(name)' has no shape")) }
         var shape = [Int]()
         for v in shapeValues {
-            guard let n = v.intValue, n >= 0 else { throw fail(.corrupt("tensor '\(name)' has an invalid shape \(entry["shape"]!.serialized())")) }
+            guard let n = v.intValue, n >= 0 else {
+                throw fail(.corrupt("tensor '\(name)' has an invalid shape entry \(v.serialized().prefix(40)) (dimensions are integers ≥ 0)"))
+            }
             shape.append(n)
         }
         var count = 1
+        var countOverflows = false
         for n in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: n)
-            guard !overflow else { throw fail(.corrupt("tensor '\(name)' has an impossible shape \(shape)")) }
+            countOverflows = countOverflows || overflow
             count = product
         }
         let start: Int, end: Int
@@ -246,17 +291,30 @@ public struct ModelFile: Sendable, Equatable {
             guard let a = entry["offset"]?.intValue, let length = entry["length"]?.intValue, a >= 0, length >= 0 else {
                 throw fail(.corrupt("tensor '\(name)' has an invalid offset or length"))
             }
-            (start, end) = (a, a + length)
+            let (b, overflow) = a.addingReportingOverflow(length)
+            guard !overflow else {
+                throw fail(.corrupt("tensor '\(name)' ends beyond the \(dataCount)-byte data section (offset \(a), length \(length))"))
+            }
+            (start, end) = (a, b)
         }
         let (expected, overflow) = count.multipliedReportingOverflow(by: elementSize)
-        guard !overflow, end - start == expected else {
-            throw fail(.tensorSizeMismatch(name: name, expected: "\(count) × \(elementSize) = \(count &* elementSize) bytes for shape \(shape)",
-                                           found: "\(end - start) bytes"))
+        guard !countOverflows, !overflow, end - start == expected else {
+            let need = countOverflows || overflow ? "more than \(Int.max) bytes" : "\(count) × \(elementSize) = \(expected) bytes"
+            throw fail(.tensorSizeMismatch(name: name, expected: "\(need) for shape \(shape)", found: "\(end - start) bytes"))
         }
-        guard end <= data.count else {
-            throw fail(.corrupt("tensor '\(name)' ends at byte \(end) of a \(data.count)-byte data section"))
+        guard end <= dataCount else {
+            throw fail(.corrupt("tensor '\(name)' ends at byte \(end) of a \(dataCount)-byte data section"))
         }
-        return StoredTensor.decode(dtype: dtype, shape: shape, bytes: UnsafeRawBufferPointer(rebasing: data[start..<end]))!
+        self.name = name
+        self.dtype = dtype
+        self.elementSize = elementSize
+        self.shape = shape
+        self.range = start..<end
+    }
+
+    /// The tensor's values, copied out of the data section (`data.count` ≥ the `dataCount` checked).
+    func decode(from data: UnsafeRawBufferPointer) -> StoredTensor {
+        StoredTensor.decode(elementSize: elementSize, shape: shape, bytes: UnsafeRawBufferPointer(rebasing: data[range]))
     }
 }
 

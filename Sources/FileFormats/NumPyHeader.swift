@@ -71,7 +71,7 @@ struct NumPyHeader: Equatable {
         do {
             dictionary = try parser.parseHeaderDictionary()
         } catch {
-            throw DataError(file: source, reason: .invalidValue("malformed .npy header: \(error.detail) in \(text.trimmingTrailingWhitespace.debugDescription)"))
+            throw DataError(file: source, reason: .invalidValue("malformed .npy header: \(error.detail) in \(excerpt(text))"))
         }
         let expectedKeys: Set<String> = ["descr", "fortran_order", "shape"]
         guard Set(dictionary.keys) == expectedKeys else {
@@ -79,8 +79,11 @@ struct NumPyHeader: Equatable {
                 "malformed .npy header: keys \(dictionary.keys.sorted()), expected \(expectedKeys.sorted())"))
         }
         guard case .string(let descr)? = dictionary["descr"] else {
+            let value = dictionary["descr"] ?? .none
+            let what: String
+            if case .list = value { what = "structured dtype" } else { what = "'descr' is not a dtype string:" }
             throw DataError(file: source, reason: .unsupportedFormat(
-                "structured dtype \(dictionary["descr"]!.description); only '<f4', '<f8', '<i4' and '<i8' are supported"))
+                "\(what) \(excerpt(value.description, quoted: false)); only '<f4', '<f8', '<i4' and '<i8' are supported"))
         }
         guard let dtype = NumPyDType.parse(descr) else {
             let why = descr.hasPrefix(">") ? " (big-endian)" : ""
@@ -100,12 +103,13 @@ struct NumPyHeader: Equatable {
         var shape = [Int]()
         for item in items {
             guard case .integer(let n) = item, n >= 0 else {
-                throw DataError(file: source, reason: .invalidValue("malformed .npy header: shape entry \(item.description) is not a non-negative integer"))
+                throw DataError(file: source, reason: .invalidValue("malformed .npy header: shape entry \(excerpt(item.description, quoted: false)) is not a non-negative integer"))
             }
             shape.append(n)
         }
         guard shape.count == 1 || shape.count == 2 else {
-            let tupleText = "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
+            let shown = shape.prefix(8).map(String.init).joined(separator: ", ")
+            let tupleText = "(" + shown + (shape.count > 8 ? ", …)" : ")")
             throw DataError(file: source, reason: .unsupportedFormat(
                 "shape \(tupleText) has \(shape.count) axes; only 1-D and 2-D arrays are supported"))
         }
@@ -114,10 +118,21 @@ struct NumPyHeader: Equatable {
             return (product, acc.1 || o)
         }
         guard !overflow, !count.multipliedReportingOverflow(by: dtype.byteCount).overflow else {
-            throw DataError(file: source, reason: .invalidValue("malformed .npy header: shape \(shape) is too large"))
+            throw DataError(file: source, reason: .invalidValue(
+                "malformed .npy header: shape \(shape) of '\(dtype.rawValue)' needs more than \(Int.max) bytes"))
         }
         return NumPyHeader(majorVersion: major, dtype: dtype, shape: shape, dataOffset: dataOffset)
     }
+}
+
+/// At most `limit` characters of `text` (trailing whitespace removed), for error messages: a
+/// header may be up to a megabyte long. `quoted` writes it as a Swift string literal.
+func excerpt(_ text: String, limit: Int = 120, quoted: Bool = true) -> String {
+    let trimmed = text.trimmingTrailingWhitespace
+    let count = trimmed.unicodeScalars.count
+    let head = count > limit ? String(String.UnicodeScalarView(trimmed.unicodeScalars.prefix(limit))) : trimmed
+    let shown = quoted ? head.debugDescription : head
+    return count > limit ? shown + " … (\(count) characters)" : shown
 }
 
 /// A value of the small Python literal grammar used in `.npy` headers.
@@ -144,11 +159,20 @@ enum PythonLiteral: Equatable, CustomStringConvertible {
 /// A recursive-descent parser for the header dict: `{` string `:` value (`,` …)* `,`? `}` followed
 /// only by whitespace. Values are strings in single or double quotes, integers (an `L` suffix from
 /// Python 2 is allowed), `True`, `False`, `None`, tuples and lists.
+///
+/// Tuples and lists nest at most ``maximumDepth`` deep (NumPy's own headers need two levels, for a
+/// structured dtype's field list), so the recursion — and the recursive `Equatable`, `description`
+/// and deinitialization of the resulting ``PythonLiteral`` — stays bounded whatever the file holds;
+/// a deeper header is a ``Failure``.
 struct PythonLiteralParser {
     struct Failure: Error { var detail: String }
 
+    /// The deepest nesting of tuples and lists accepted.
+    static let maximumDepth = 32
+
     private let scalars: [Unicode.Scalar]
     private var position = 0
+    private var depth = 0
 
     init(text: String) { scalars = Array(text.unicodeScalars) }
 
@@ -158,6 +182,7 @@ struct PythonLiteralParser {
         var result = [String: PythonLiteral]()
         skipWhitespace()
         while peek() != "}" {
+            guard peek() != nil else { throw Failure(detail: "unexpected end of header: '}' expected") }
             guard case .string(let key) = try parseValue() else { throw Failure(detail: "a dict key is not a string") }
             skipWhitespace()
             try expect(":")
@@ -181,12 +206,15 @@ struct PythonLiteralParser {
         switch c {
         case "'", "\"":
             return .string(try parseString(quote: c))
-        case "(":
+        case "(", "[":
+            guard depth < Self.maximumDepth else {
+                throw Failure(detail: "tuples and lists nested more than \(Self.maximumDepth) deep at character \(position)")
+            }
             position += 1
-            return .tuple(try parseSequence(closing: ")"))
-        case "[":
-            position += 1
-            return .list(try parseSequence(closing: "]"))
+            depth += 1
+            defer { depth -= 1 }
+            let items = try parseSequence(closing: c == "(" ? ")" : "]")
+            return c == "(" ? .tuple(items) : .list(items)
         case "-", "0"..."9":
             return .integer(try parseInteger())
         default:
@@ -205,6 +233,7 @@ struct PythonLiteralParser {
         var items = [PythonLiteral]()
         skipWhitespace()
         while peek() != closing {
+            guard peek() != nil else { throw Failure(detail: "unexpected end of header: '\(closing)' expected") }
             items.append(try parseValue())
             skipWhitespace()
             if peek() == "," { position += 1; skipWhitespace() } else if peek() != closing {

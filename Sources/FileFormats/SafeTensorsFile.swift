@@ -109,27 +109,27 @@ public struct SafeTensorsFile: Sendable, Equatable {
             let data = UnsafeRawBufferPointer(rebasing: all[dataStart...])
             // A data section shorter than the last tensor's end is a truncated file.
             let lastEnd = members.compactMap { $0.key == "__metadata__" ? nil : $0.value["data_offsets"]?.arrayValue?.last?.intValue }.max() ?? 0
-            guard lastEnd <= data.count else { throw fail(.truncated(expectedBytes: dataStart + lastEnd, foundBytes: bytes.count)) }
-            var decoded = [(start: Int, end: Int, tensor: NamedTensor)]()
+            guard lastEnd <= data.count else { throw fail(.truncated(expectedBytes: dataStart &+ lastEnd, foundBytes: bytes.count)) }
+            var layouts = [TensorLayout]()
             for (name, entry) in members.sorted(by: { $0.key < $1.key }) where name != "__metadata__" {
-                let t = try ModelFile.decodeTensor(name: name, entry: entry, data: data, source: source, offsetKey: "data_offsets")
-                let offsets = entry["data_offsets"]!.arrayValue!
-                decoded.append((offsets[0].intValue!, offsets[1].intValue!, NamedTensor(name: name, value: t)))
+                layouts.append(try TensorLayout(name: name, entry: entry, dataCount: data.count, source: source, offsetKey: "data_offsets"))
             }
-            decoded.sort { ($0.start, $0.end, $0.tensor.name) < ($1.start, $1.end, $1.tensor.name) }
+            // The tensors tile the data section exactly; checked before any tensor is copied.
+            layouts.sort { ($0.range.lowerBound, $0.range.upperBound, $0.name) < ($1.range.lowerBound, $1.range.upperBound, $1.name) }
             var position = 0
-            for d in decoded {
-                guard d.start == position else {
-                    throw fail(.corrupt(d.start > position ? "gap in the data before tensor '\(d.tensor.name)'"
-                                                           : "tensor '\(d.tensor.name)' overlaps the previous tensor"))
+            for layout in layouts {
+                guard layout.range.lowerBound == position else {
+                    throw fail(.corrupt(layout.range.lowerBound > position ? "gap in the data before tensor '\(layout.name)'"
+                                                                          : "tensor '\(layout.name)' overlaps the previous tensor"))
                 }
-                position = d.end
+                position = layout.range.upperBound
             }
             guard position == data.count else {
                 throw fail(position < data.count ? .corrupt("\(data.count - position) bytes after the last tensor")
-                                                 : .truncated(expectedBytes: dataStart + position, foundBytes: bytes.count))
+                                                 : .truncated(expectedBytes: dataStart &+ position, foundBytes: bytes.count))
             }
-            return SafeTensorsFile(tensors: decoded.map(\.tensor), metadata: metadata)
+            let tensors = layouts.map { NamedTensor(name: $0.name, value: $0.decode(from: data)) }
+            return SafeTensorsFile(tensors: tensors, metadata: metadata)
         }
     }
 

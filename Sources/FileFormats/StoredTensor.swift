@@ -75,22 +75,20 @@ public enum StoredTensor: Sendable, Equatable {
         }
     }
 
-    /// A tensor of `dtype` and `shape` from `bytes` (whose length the caller has checked).
-    static func decode(dtype: String, shape: [Int], bytes: UnsafeRawBufferPointer) -> StoredTensor? {
-        let count = shape.reduce(1, *)
+    /// A tensor of `shape` from `bytes`: F64 when `elementSize` is 8, else F32. The caller has
+    /// checked that `bytes` holds exactly shape-product × `elementSize` bytes.
+    static func decode(elementSize: Int, shape: [Int], bytes: UnsafeRawBufferPointer) -> StoredTensor {
         func load<T>(_ type: T.Type) -> [T] {
-            [T](unsafeUninitializedCapacity: count) { out, initialized in
-                if count > 0 {
-                    UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: bytes.baseAddress!, byteCount: count * MemoryLayout<T>.size)
+            let count = bytes.count / MemoryLayout<T>.size
+            return [T](unsafeUninitializedCapacity: count) { out, initialized in
+                if count > 0, let source = bytes.baseAddress, let destination = out.baseAddress {
+                    UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * MemoryLayout<T>.size)
                 }
                 initialized = count
             }
         }
-        switch dtype {
-        case "F32": return .float32(Tensor(shape: shape, scalars: load(Float.self)))
-        case "F64": return .float64(Tensor(shape: shape, scalars: load(Double.self)))
-        default: return nil
-        }
+        return elementSize == 8 ? .float64(Tensor(shape: shape, scalars: load(Double.self)))
+                                : .float32(Tensor(shape: shape, scalars: load(Float.self)))
     }
 
     /// Bytes per element of a supported dtype name.

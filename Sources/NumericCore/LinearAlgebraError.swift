@@ -8,6 +8,8 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
     case rankDeficient(index: Int)
     /// LAPACK rejected an argument (a bug in the caller; `argument` is LAPACK's 1-based position).
     case illegalArgument(routine: String, argument: Int)
+    /// An entry of the matrix or right-hand side (0-based row and column) is NaN or infinite.
+    case nonFiniteEntry(row: Int, column: Int)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
             return "least-squares matrix is rank deficient (R[\(index), \(index)] is zero)"
         case .illegalArgument(let routine, let argument):
             return "\(routine): illegal value in argument \(argument)"
+        case .nonFiniteEntry(let row, let column):
+            return "entry (\(row), \(column)) is NaN or infinite"
         }
     }
 }

@@ -6,18 +6,42 @@ public struct CholeskyFactorization<Scalar: BLASScalar>: Sendable {
     public let lower: Tensor<Scalar>
 
     /// Solves `A·X = B` for a vector or a matrix right-hand side.
+    ///
+    /// Total for any values of `b`: the factor is finite (``Tensor/cholesky()`` rejects non-finite
+    /// matrices), and a right-hand side holding NaN or ±∞ — which LAPACKE refuses — gives a
+    /// solution of NaNs, as IEEE arithmetic would. Callers that need a finite step check it (or
+    /// use ``checkedSolve(_:)``). Only a right-hand side of the wrong shape, a programming error,
+    /// traps.
     public func solve(_ b: Tensor<Scalar>) -> Tensor<Scalar> {
         let n = lower.shape[0]
         precondition(b.shape[0] == n, "Cholesky solve: factor is \(n)×\(n), right-hand side \(b.shape)")
         let nrhs = b.rank == 1 ? 1 : b.shape[1]
         var x = b
         if n == 0 || nrhs == 0 { return x }
+        guard b.scalars.allSatisfy(\.isFinite) else {
+            return Tensor(shape: b.shape, scalars: [Scalar](repeating: .nan, count: b.scalars.count))
+        }
         let info = lower.scalars.withUnsafeBufferPointer { a in
             x.scalars.withUnsafeMutableBufferPointer { xp in
                 Scalar.potrs(n: n, nrhs: nrhs, a: a.baseAddress!, lda: n, b: xp.baseAddress!, ldb: nrhs)
             }
         }
-        precondition(info == 0, "potrs rejected argument \(-info)")
+        if info != 0 { return Tensor(shape: b.shape, scalars: [Scalar](repeating: .nan, count: b.scalars.count)) }
+        return x
+    }
+
+    /// ``solve(_:)``, or ``LinearAlgebraError/nonFiniteEntry(row:column:)`` naming the first
+    /// right-hand-side entry that is NaN or infinite (or the first non-finite solution entry,
+    /// when the solve itself overflows).
+    public func checkedSolve(_ b: Tensor<Scalar>) throws(LinearAlgebraError) -> Tensor<Scalar> {
+        let columns = b.rank == 1 ? 1 : Swift.max(b.shape[1], 1)
+        if let bad = b.scalars.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFiniteEntry(row: bad / columns, column: bad % columns)
+        }
+        let x = solve(b)
+        if let bad = x.scalars.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFiniteEntry(row: bad / columns, column: bad % columns)
+        }
         return x
     }
 
@@ -51,11 +75,16 @@ extension Tensor {
 
     /// The Cholesky factorization of a symmetric positive-definite matrix (only the lower triangle is read).
     ///
-    /// - Throws: ``LinearAlgebraError/notPositiveDefinite(leadingMinor:)`` naming the first leading minor
+    /// - Throws: ``LinearAlgebraError/nonFiniteEntry(row:column:)`` when an entry of the lower
+    ///   triangle is NaN or infinite (checked first, so the factor is always finite), and
+    ///   ``LinearAlgebraError/notPositiveDefinite(leadingMinor:)`` naming the first leading minor
     ///   that is not positive.
     public func cholesky() throws(LinearAlgebraError) -> CholeskyFactorization<Scalar> {
         checkSquare("cholesky")
         let n = shape[0]
+        for i in 0..<n {
+            for j in 0...i where !scalars[i * n + j].isFinite { throw .nonFiniteEntry(row: i, column: j) }
+        }
         var l = self
         if n > 0 {
             let info = l.scalars.withUnsafeMutableBufferPointer { a in Scalar.potrf(n: n, a: a.baseAddress!, lda: n) }

@@ -42,6 +42,8 @@ struct AxisScale {
             return
         }
         if hi <= lo { let pad = lo == 0 ? 1 : abs(lo) * 0.1; lo -= pad; hi += pad }
+        // A span beyond Double's range (values near ±1.8e308) would make every step infinite.
+        if !(hi - lo).isFinite { lo = Swift.max(lo, -Double.greatestFiniteMagnitude / 4); hi = Swift.min(hi, Double.greatestFiniteMagnitude / 4) }
         let step = AxisScale.niceStep((hi - lo) / Double(Swift.max(targetTicks - 1, 1)))
         if fixed == nil {
             lo = Foundation.floor(lo / step + 1e-9) * step
@@ -51,7 +53,8 @@ struct AxisScale {
         upper = hi
         var t = [Double]()
         var k = Foundation.ceil(lo / step - 1e-9)
-        while k * step <= hi + step * 1e-9 {
+        // Bounded: when |lo/step| exceeds 2⁵³ (a span tiny against the values), k + 1 == k.
+        while k * step <= hi + step * 1e-9 && t.count < 4 * Swift.max(targetTicks, 1) + 4 {
             t.append(abs(k * step) < step * 1e-9 ? 0 : k * step)
             k += 1
         }

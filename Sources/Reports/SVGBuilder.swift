@@ -21,7 +21,7 @@ struct SVGBuilder {
     static func number(_ x: Double) -> String {
         guard x.isFinite else { return "0" }
         let rounded = (x * 100).rounded() / 100
-        if rounded == rounded.rounded() { return String(Int(rounded)) }
+        if rounded == rounded.rounded() && Swift.abs(rounded) < 1e15 { return String(Int(rounded)) }
         return String(format: "%.2f", rounded)
     }
 

@@ -23,6 +23,7 @@ struct Evaluate: ParsableCommand {
         let url = { (path: String) in URL(fileURLWithPath: path) }
         let head = try RewardHead<Double>.load(from: url(model))
         let pairs = try FeaturePairs<Double>.load(chosen: url(chosen), rejected: url(rejected), users: users.map(url))
+        let sources = FeaturePairSources(chosen: chosen, rejected: rejected, users: users ?? "users")
         guard pairs.dimension == head.dimension else {
             throw CLIError("\(chosen): features have dimension \(pairs.dimension), the model expects \(head.dimension)")
         }
@@ -30,7 +31,8 @@ struct Evaluate: ParsableCommand {
         let userGroups = try groups.map { (path: String) throws -> UserGroups in try UserGroups.load(url(path)) }
         // Surface a user missing from groups.csv as an error rather than dropping the grouping.
         if let userGroups, let groups { _ = try PairGrouping(pairs: pairs, groups: userGroups, groupsSource: groups) }
-        let evaluation = HeadTraining.evaluate(head, on: pairs, groups: userGroups, groupsSource: groups ?? "groups.csv")
+        let evaluation = try HeadTraining.evaluate(head, on: pairs, groups: userGroups, groupsSource: groups ?? "groups.csv",
+                                                   sources: sources)
         if json {
             var object = evaluation.jsonValue.objectValue ?? [:]
             object["model"] = .string(model)

@@ -55,12 +55,14 @@ struct MixtureFit: ParsableCommand {
         let train = try FeaturePairs<Double>.load(chosen: URL(fileURLWithPath: chosen),
                                                   rejected: URL(fileURLWithPath: rejected),
                                                   users: URL(fileURLWithPath: users))
+        try train.checkMagnitude(sources: FeaturePairSources(chosen: chosen, rejected: rejected, users: users))
         var test = train
         var evaluatedOn = "train"
         if let testChosen, let testRejected, let testUsers {
             test = try FeaturePairs<Double>.load(chosen: URL(fileURLWithPath: testChosen),
                                                  rejected: URL(fileURLWithPath: testRejected),
                                                  users: URL(fileURLWithPath: testUsers), knownUsers: train.users)
+            try test.checkMagnitude(sources: FeaturePairSources(chosen: testChosen, rejected: testRejected, users: testUsers))
             evaluatedOn = "test"
         }
         guard test.dimension == train.dimension else {
@@ -128,6 +130,16 @@ struct MixtureFit: ParsableCommand {
             baseline = single.preferenceProbabilities(chosen: test.chosen, rejected: test.rejected, users: test.userIDs!)
         }
 
+        // No report shows a metric of an undefined prediction.
+        for (predictions, what) in [(probabilities, "\(method.rawValue) model"), (baseline, "baseline")] {
+            do throws(PreferenceEvaluationError) {
+                _ = try PreferenceEvaluation.checked(probabilities: predictions)
+            } catch {
+                let sources = FeaturePairSources(chosen: testChosen ?? chosen, rejected: testRejected ?? rejected)
+                throw DataError(file: sources.chosen, line: error.pair, reason: .invalidValue(
+                    "\(error) (\(what)); the features of this pair (in \(sources.chosen) and \(sources.rejected)) are too large for the model"))
+            }
+        }
         let correct = probabilities.map { $0 > 0.5 }
         let baselineCorrect = baseline.map { $0 > 0.5 }
         var record: [String: JSONValue] = [

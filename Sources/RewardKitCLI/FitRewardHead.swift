@@ -67,12 +67,16 @@ struct FitRewardHead: ParsableCommand {
     private func fit<S: BLASScalar>(_: S.Type) throws {
         let url = { (path: String) in URL(fileURLWithPath: path) }
         let train = try FeaturePairs<S>.load(chosen: url(chosen), rejected: url(rejected), margins: margin.map(url))
+        try train.checkMagnitude(sources: FeaturePairSources(chosen: chosen, rejected: rejected))
         var test: FeaturePairs<S>?
+        let testSources = FeaturePairSources(chosen: testChosen ?? "test chosen", rejected: testRejected ?? "test rejected")
         if let testChosen, let testRejected {
-            test = try FeaturePairs<S>.load(chosen: url(testChosen), rejected: url(testRejected), knownUsers: train.users)
-            guard test!.dimension == train.dimension else {
-                throw CLIError("test features have dimension \(test!.dimension), training features \(train.dimension)")
+            let loaded = try FeaturePairs<S>.load(chosen: url(testChosen), rejected: url(testRejected), knownUsers: train.users)
+            guard loaded.dimension == train.dimension else {
+                throw CLIError("test features have dimension \(loaded.dimension), training features \(train.dimension)")
             }
+            try loaded.checkMagnitude(sources: testSources)
+            test = loaded
         }
         let objective = BradleyTerryObjective(temperature: temperature, centeringCoefficient: center, l2Penalty: l2)
         let chosenSolver = solver ?? (head == .linear ? .lbfgs : .adam)
@@ -113,7 +117,7 @@ struct FitRewardHead: ParsableCommand {
         json["test_log_loss"] = .null
         json["test_ece"] = .null
         if let test {
-            let evaluation = HeadTraining.evaluate(trained.head, on: test)
+            let evaluation = try HeadTraining.evaluate(trained.head, on: test, sources: testSources)
             json["test_pairs"] = .number(Double(test.count))
             json["test_accuracy"] = .number(evaluation.accuracy)
             json["test_log_loss"] = .number(evaluation.logLoss)
@@ -122,7 +126,9 @@ struct FitRewardHead: ParsableCommand {
             json["test"] = evaluation.jsonValue
         }
         if let output {
-            try trained.head.save(to: url(output), metadata: ["fit": .object(json)])
+            // The model file carries the fit's facts but no timing, so the same seed writes the
+            // same bytes; fit_seconds and pairs_per_second stay in the report.
+            try trained.head.save(to: url(output), metadata: ["fit": ModelFile.withoutTiming(.object(json))])
             json["model"] = .string(output)
         }
         if let safetensors { try trained.head.exportSafeTensors(to: url(safetensors)) }

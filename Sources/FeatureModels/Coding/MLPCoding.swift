@@ -85,12 +85,32 @@ enum MLPCoding {
         return MLP(layers: layers, activation: activation, normalization: normalized ? L2Normalization() : nil)
     }
 
+    /// The `widths` metadata value: a list of at least two positive integers. Every entry must be
+    /// one — a list holding strings, nulls, fractions or non-positive numbers is rejected, never
+    /// cleaned, since dropping entries would silently read a different architecture.
+    static func widths(_ value: JSONValue?, name: String, source: String) throws(ModelFileError) -> [Int] {
+        func fail(_ detail: String) -> ModelFileError {
+            ModelFileError(file: source, reason: .invalidMetadata("\(name) widths \(detail)"))
+        }
+        guard let value else { throw fail("are missing") }
+        guard let entries = value.arrayValue else { throw fail("\(value.serialized().prefix(60)) is not a list") }
+        var widths = [Int]()
+        for (k, entry) in entries.enumerated() {
+            guard let w = entry.intValue, w > 0 else {
+                throw fail("entry \(k), \(entry.serialized().prefix(40)), is not a positive integer")
+            }
+            widths.append(w)
+        }
+        guard widths.count >= 2 else { throw fail("\(widths) must list at least two sizes") }
+        return widths
+    }
+
     /// Reads a network whose architecture is the metadata object `architecture` (see ``architecture(_:)``).
     static func decode<S: BLASScalar>(
         architecture meta: JSONValue, name: String, layout: Layout, from file: ModelFile, source: String
     ) throws(ModelFileError) -> MLP<S> {
-        guard let widths = meta["widths"]?.arrayValue?.compactMap(\.intValue), widths.count >= 2,
-              let activation = meta["activation"]?.stringValue.flatMap(Activation.init(rawValue:)),
+        let widths = try widths(meta["widths"], name: "network '\(name)'", source: source)
+        guard let activation = meta["activation"]?.stringValue.flatMap(Activation.init(rawValue:)),
               let outputBias = meta["output_bias"]?.boolValue else {
             throw ModelFileError(file: source, reason: .invalidMetadata("network '\(name)' needs widths, activation, output_bias"))
         }

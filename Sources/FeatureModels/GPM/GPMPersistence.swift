@@ -60,13 +60,10 @@ extension FeatureGPM {
         try file.requireKind(Self.modelKind, source: source)
         func fail(_ detail: String) -> ModelFileError { ModelFileError(file: source, reason: .invalidMetadata(detail)) }
         let configuration = try GPMConfiguration(metadata: file.metadata, source: source)
-        guard let widthValues = file.metadata["widths"]?.arrayValue, widthValues.count >= 2 else { throw fail("'widths' must list at least two sizes") }
-        var widths = [Int]()
-        for value in widthValues {
-            guard let w = value.intValue, w > 0 else { throw fail("'widths' must hold positive integers") }
-            widths.append(w)
+        let widths = try MLPCoding.widths(file.metadata["widths"], name: "the embedding's", source: source)
+        guard let last = widths.last, last == configuration.dimension else {
+            throw fail("the last width \(widths.last ?? 0) is not the dimension \(configuration.dimension)")
         }
-        guard widths.last == configuration.dimension else { throw fail("the last width \(widths.last!) is not the dimension \(configuration.dimension)") }
         guard let activationName = file.metadata["activation"]?.stringValue, let activation = Activation(rawValue: activationName) else {
             throw fail("'activation' must be one of \(Activation.allCases.map(\.rawValue))")
         }
@@ -87,6 +84,10 @@ extension FeatureGPM {
             let weight: Tensor<Scalar> = try file.tensor("gate.weight", shape: [p, k], source: source)
             let bias: Tensor<Scalar> = try file.tensor("gate.bias", shape: [k], source: source)
             gate = EigenvalueGate(linear: Linear(weight: weight, bias: bias))
+        }
+        let eigenvalueTensors = [logEigenvalues, gate?.linear.weight, gate?.linear.bias ?? nil].compactMap { $0 }
+        guard eigenvalueTensors.allSatisfy(\.isFinite) else {
+            throw ModelFileError(file: source, reason: .corrupt("the eigenvalue parameters hold a non-finite value"))
         }
         self.init(embedding: embedding, configuration: configuration,
                   logEigenvalues: logEigenvalues, gate: gate)

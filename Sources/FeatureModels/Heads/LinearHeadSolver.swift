@@ -158,7 +158,42 @@ extension LinearRewardHead {
         return fit
     }
 
-    /// Damped Newton with a Cholesky solve and Armijo backtracking.
+    /// `H⁻¹g` by Cholesky; when `H` is not numerically positive definite (λ = 0 with collinear or
+    /// separable features), the Levenberg–Marquardt step `(H + μI)⁻¹g` with the smallest
+    /// `μ = 10⁻¹⁰·m·10ʲ` (`m` the largest diagonal entry, `j = 0…15`) that factorizes.
+    ///
+    /// - Throws: ``LinearHeadFitError/nonFiniteObjective`` when `H` or the step is not finite,
+    ///   ``LinearHeadFitError/singularHessian(leadingMinor:)`` when no shift makes `H` factorize.
+    static func regularizedStep(_ hessian: Tensor<Double>, gradient g: [Double]) throws(LinearHeadFitError) -> Tensor<Double> {
+        let d = hessian.rowCount
+        var shifted = hessian
+        var largest = 0.0
+        for j in 0..<d { largest = Swift.max(largest, Swift.abs(hessian[j, j])) }
+        var mu = 0.0
+        var firstMinor = 0
+        for attempt in 0...16 {
+            if attempt > 0 {
+                let next = attempt == 1 ? Swift.max(largest, Double.leastNormalMagnitude) * 1e-10 : mu * 10
+                for j in 0..<d { shifted[j, j] += next - mu }
+                mu = next
+            }
+            do {
+                let step = try shifted.cholesky().checkedSolve(Tensor(g))
+                return step
+            } catch {
+                switch error {
+                case .notPositiveDefinite(let minor): if firstMinor == 0 { firstMinor = minor }
+                default: throw .nonFiniteObjective
+                }
+            }
+        }
+        throw .singularHessian(leadingMinor: firstMinor)
+    }
+
+    /// Damped Newton with a Cholesky solve (Levenberg–Marquardt shifted when the Hessian is
+    /// singular, ``regularizedStep(_:gradient:)``) and Armijo backtracking. Every failure is a
+    /// typed ``LinearHeadFitError``: a non-finite objective, gradient, Hessian or step is
+    /// ``LinearHeadFitError/nonFiniteObjective``.
     static func newton(
         design: LinearHeadDesign<Scalar>, objective: BradleyTerryObjective, start: [Double],
         gradientTolerance: Double, maximumIterations: Int
@@ -183,13 +218,7 @@ extension LinearRewardHead {
             }
             if iterations >= maximumIterations { break }
             let hessian = design.hessian(at: w, objective: objective)
-            let step: Tensor<Double>
-            do {
-                step = try hessian.cholesky().solve(Tensor(g))
-            } catch {
-                if case .notPositiveDefinite(let minor) = error { throw .singularHessian(leadingMinor: minor) }
-                throw .nonFiniteObjective
-            }
+            let step = try regularizedStep(hessian, gradient: g)
             // Newton decrement g·H⁻¹g: the expected decrease is half of it.
             let decrement = zip(g, step.scalars).reduce(0) { $0 + $1.0 * $1.1 }
             if decrement / 2 <= noiseFloor * Swift.max(abs(value), 1) {

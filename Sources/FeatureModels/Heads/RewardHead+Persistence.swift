@@ -100,8 +100,8 @@ extension RewardHead {
             self = .linear(LinearRewardHead(weights: w.reshaped([d]), objective: objective))
             return
         }
-        guard let widths = try file.metadataValue("widths", source: source).arrayValue?.compactMap(\.intValue),
-              widths.count >= 2, widths.allSatisfy({ $0 > 0 }), widths.first == d, widths.last == 1 else {
+        let widths = try MLPCoding.widths(file.metadataValue("widths", source: source), name: "the MLP head's", source: source)
+        guard widths.first == d, widths.last == 1 else {
             throw fail(.invalidMetadata("widths must list positive sizes from the dimension \(d) down to 1"))
         }
         guard let name = try file.metadataValue("activation", source: source).stringValue,

@@ -91,6 +91,12 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
 
     /// Fits the mixture to pairs that carry user ids (``FeaturePairs/userIDs``); a ``DataError``
     /// when they do not. Users of ``FeaturePairs/users`` without pairs get responsibilities `π`.
+    ///
+    /// Feature magnitudes: a feature larger than ``FeaturePairs/magnitudeLimit`` (of the fit's
+    /// precision) is rejected with a ``DataError`` naming its row and column — the rule is
+    /// rejection, not rescaling. When a component's Newton Hessian does not factorize, the
+    /// M-step takes a Levenberg–Marquardt step `(H + μI)⁻¹(−∇J)` and, failing that, a gradient
+    /// step; the M-step never increases the objective.
     @_specialize(where Scalar == Double)
     @_specialize(where Scalar == Float)
     public func fit(_ pairs: FeaturePairs<Scalar>) throws(DataError) -> BradleyTerryMixtureModel<Scalar> {
@@ -107,6 +113,7 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
     @_specialize(where Scalar == Float, T == Float)
     public func fit<T: BLASScalar>(convertingFrom pairs: FeaturePairs<T>) throws(DataError) -> BradleyTerryMixtureModel<Scalar> {
         let ids = try pairs.requireUserIDs("the EM mixture")
+        try pairs.checkMagnitude(limit: Swift.min(FeaturePairs<T>.magnitudeLimit, T(FeaturePairs<Scalar>.magnitudeLimit)))
         let userCount = Swift.max(pairs.users.count, (ids.max() ?? -1) + 1)
         let sorted = UserSortedPairs<Scalar>(chosen: pairs.chosen, rejected: pairs.rejected, users: ids, userCount: userCount,
                                      keepResponses: head != .linear)

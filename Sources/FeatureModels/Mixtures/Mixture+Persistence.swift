@@ -49,20 +49,49 @@ extension BradleyTerryMixtureModel {
     }
 
     /// Reads a model written from ``modelFile``.
+    ///
+    /// Checked: every user name is a distinct string, every trace entry a finite number, the
+    /// components share one input size and output one reward, and the mixing weights and
+    /// responsibilities are finite and non-negative. Lists are never cleaned: one bad entry
+    /// rejects the file.
     public init(modelFile file: ModelFile, source: String = "model") throws(ModelFileError) {
         try file.requireKind(Self.kind, source: source)
+        func fail(_ detail: String) -> ModelFileError { ModelFileError(file: source, reason: .invalidMetadata(detail)) }
         guard let K = try file.metadataValue("components", source: source).intValue, K >= 1,
-              let names = try file.metadataValue("users", source: source).arrayValue?.compactMap(\.stringValue),
+              let userValues = try file.metadataValue("users", source: source).arrayValue,
               let assignment = try file.metadataValue("assignment", source: source).stringValue
                 .flatMap(BradleyTerryMixture<Scalar>.Assignment.init(rawValue:)) else {
-            throw ModelFileError(file: source, reason: .invalidMetadata("components, users and assignment are required"))
+            throw fail("components, users and assignment are required")
         }
+        var names = [String]()
+        for (k, value) in userValues.enumerated() {
+            guard let name = value.stringValue else { throw fail("users entry \(k), \(value.serialized().prefix(40)), is not a string") }
+            names.append(name)
+        }
+        guard Set(names).count == names.count else { throw fail("'users' lists a name twice") }
         var components = [MLP<Scalar>]()
         for k in 0..<K { components.append(try MixtureNetworkCoding.decode(prefix: "component.\(k)", from: file, source: source)) }
-        let trace = (file.metadata["log_likelihood_trace"]?.arrayValue ?? []).compactMap(\.doubleValue).map { Scalar($0) }
-        self.init(components: components,
-                  mixingWeights: try file.tensor("mixing_weights", shape: [K], source: source).scalars,
-                  responsibilities: try file.tensor("responsibilities", shape: [names.count, K], source: source),
+        guard let inputSize = components.first?.inputSize,
+              components.allSatisfy({ $0.inputSize == inputSize && $0.outputSize == 1 }) else {
+            throw fail("the components' widths \(components.map(\.widths)) do not share one input size and one output")
+        }
+        var trace = [Scalar]()
+        if let traceValue = file.metadata["log_likelihood_trace"] {
+            guard let entries = traceValue.arrayValue else { throw fail("'log_likelihood_trace' is not a list") }
+            for (k, entry) in entries.enumerated() {
+                guard let x = entry.doubleValue, x.isFinite else {
+                    throw fail("log_likelihood_trace entry \(k), \(entry.serialized().prefix(40)), is not a finite number")
+                }
+                trace.append(Scalar(x))
+            }
+        }
+        let mixingWeights: Tensor<Scalar> = try file.tensor("mixing_weights", shape: [K], source: source)
+        let responsibilities: Tensor<Scalar> = try file.tensor("responsibilities", shape: [names.count, K], source: source)
+        guard mixingWeights.scalars.allSatisfy({ $0.isFinite && $0 >= 0 }),
+              responsibilities.scalars.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw ModelFileError(file: source, reason: .corrupt("mixing_weights and responsibilities must be finite and ≥ 0"))
+        }
+        self.init(components: components, mixingWeights: mixingWeights.scalars, responsibilities: responsibilities,
                   users: UserTable(names: names), assignment: assignment, logLikelihoodTrace: trace,
                   mStepIterations: [], restartObjectives: [])
     }
@@ -95,8 +124,15 @@ extension PALIdealPointModel {
         let prototypes: Tensor<Scalar> = try file.tensor("prototypes", source: source)
         let logits: Tensor<Scalar> = try file.tensor("logits", source: source)
         guard prototypes.rank == 2, logits.rank == 2, logits.columnCount == prototypes.rowCount,
-              prototypes.columnCount == projector.inputSize else {
+              prototypes.columnCount == projector.inputSize, prototypes.rowCount > 0, logits.rowCount > 0 else {
             throw ModelFileError(file: source, reason: .corrupt("PAL-A prototypes \(prototypes.shape), logits \(logits.shape)"))
+        }
+        guard prototypes.isFinite, logits.isFinite else {
+            throw ModelFileError(file: source, reason: .corrupt("PAL-A prototypes or logits hold a non-finite value"))
+        }
+        let lossName = file.metadata["loss"]?.stringValue ?? "logistic"
+        guard lossName == "logistic" || lossName == "hinge" else {
+            throw ModelFileError(file: source, reason: .invalidMetadata("'loss' must be logistic or hinge, found '\(lossName)'"))
         }
         self.init(inputSize: projector.inputSize, projector: .linear(outputSize: projector.outputSize),
                   prototypeCount: prototypes.rowCount, userCount: logits.rowCount, using: &generator)
@@ -134,7 +170,10 @@ extension PALCosineMixtureModel {
         var generator = SeededGenerator(seed: 0)
         let projector: MLP<Scalar> = try MixtureNetworkCoding.decode(prefix: "projector", from: file, source: source)
         let logits: Tensor<Scalar> = try file.tensor("logits", source: source)
-        guard logits.rank == 2 else { throw ModelFileError(file: source, reason: .corrupt("PAL-B logits \(logits.shape)")) }
+        guard logits.rank == 2, logits.rowCount > 0, logits.columnCount > 0 else {
+            throw ModelFileError(file: source, reason: .corrupt("PAL-B logits \(logits.shape)"))
+        }
+        guard logits.isFinite else { throw ModelFileError(file: source, reason: .corrupt("PAL-B logits hold a non-finite value")) }
         let K = logits.columnCount
         self.init(inputSize: projector.inputSize, projector: .linear(outputSize: projector.outputSize),
                   prototypeCount: K, userCount: logits.rowCount, using: &generator)
@@ -142,12 +181,19 @@ extension PALCosineMixtureModel {
         if file.metadata["uses_prompts"]?.boolValue == true {
             var maps = [MLP<Scalar>]()
             for k in 0..<K { maps.append(try MixtureNetworkCoding.decode(prefix: "prompt_map.\(k)", from: file, source: source)) }
+            guard let promptSize = maps.first?.inputSize,
+                  maps.allSatisfy({ $0.inputSize == promptSize && $0.outputSize == projector.outputSize }) else {
+                throw ModelFileError(file: source, reason: .corrupt(
+                    "PAL-B prompt maps \(maps.map(\.widths)) must share one input size and output \(projector.outputSize) features"))
+            }
             self.promptMaps = maps
             self.prototypeVectors = Tensor.zeros(shape: [0, projector.outputSize])
         } else {
             self.prototypeVectors = try file.tensor("prototype_vectors", shape: [K, projector.outputSize], source: source)
         }
         self.logits = logits
-        self.logScale = try file.tensor("log_scale", shape: [1], source: source).scalars[0]
+        let logScale = try file.tensor("log_scale", as: Scalar.self, shape: [1], source: source).scalars[0]
+        guard logScale.isFinite else { throw ModelFileError(file: source, reason: .corrupt("PAL-B log_scale is not finite")) }
+        self.logScale = logScale
     }
 }

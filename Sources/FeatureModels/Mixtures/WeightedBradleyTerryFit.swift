@@ -66,12 +66,7 @@ enum WeightedBradleyTerryFit {
             var H = scaled.gram()
             for j in 0..<d { H[j, j] += lambda }
             let negativeGradient = Tensor(g.map { -$0 })
-            var p: [Scalar]
-            if let factor = try? H.cholesky() {
-                p = factor.solve(negativeGradient.reshaped([d, 1])).scalars
-            } else {
-                p = negativeGradient.scalars
-            }
+            var p = regularizedNewtonStep(H, negativeGradient: negativeGradient) ?? negativeGradient.scalars
             var slope: Scalar = 0
             for j in 0..<d { slope += g[j] * p[j] }
             if !(slope < 0) {
@@ -103,6 +98,30 @@ enum WeightedBradleyTerryFit {
             if -slope / 2 <= 1e-12 * Swift.max(1, Swift.abs(f)) { break }
         }
         return Outcome(value: f, iterations: iterations)
+    }
+
+    /// The Newton step `H⁻¹(−∇J)`, or when `H` is not numerically positive definite the
+    /// Levenberg–Marquardt step `(H + μI)⁻¹(−∇J)` with the smallest `μ = 10⁻¹⁰·m·10ʲ` (`m` the
+    /// largest diagonal entry, `j = 0…15`) that factorizes. Nil when `H` or the gradient is not
+    /// finite or no shift helps (the caller then takes a gradient step); never traps.
+    static func regularizedNewtonStep<Scalar: BLASScalar>(_ H: Tensor<Scalar>, negativeGradient: Tensor<Scalar>) -> [Scalar]? {
+        let d = H.rowCount
+        guard H.isFinite, negativeGradient.isFinite else { return nil }
+        var shifted = H
+        var largest: Scalar = 0
+        for j in 0..<d { largest = Swift.max(largest, Swift.abs(H[j, j])) }
+        var mu: Scalar = 0
+        for attempt in 0...16 {
+            if attempt > 0 {
+                let next = attempt == 1 ? Swift.max(largest, Scalar.leastNormalMagnitude) * 1e-10 : mu * 10
+                for j in 0..<d { shifted[j, j] += next - mu }
+                mu = next
+            }
+            guard let factor = try? shifted.cholesky() else { continue }
+            let step = factor.solve(negativeGradient.reshaped([d, 1])).scalars
+            if step.allSatisfy(\.isFinite) { return step }
+        }
+        return nil
     }
 
     /// L-BFGS on all parameters of an MLP reward head, `θ = [W₁, b₁, …]`, with the penalty

@@ -111,15 +111,31 @@ public enum HeadTraining {
 
     /// The metrics of a head on pairs: scores (r_c − r_r)/τ, reward statistics, and per-group
     /// accuracy when the pairs have users and `groups` is given.
+    ///
+    /// A pair whose score is not finite (the head's arithmetic overflowed on its features) is a
+    /// ``DataError`` naming `sources.chosen` and the pair's row, so that no report shows NaN or ∞
+    /// as a metric.
     public static func evaluate<S: BLASScalar>(_ head: RewardHead<S>, on pairs: FeaturePairs<S>, groups: UserGroups? = nil,
-                                               groupsSource: String = "groups.csv") -> PreferenceEvaluation {
+                                               groupsSource: String = "groups.csv",
+                                               sources: FeaturePairSources = FeaturePairSources()) throws(DataError) -> PreferenceEvaluation {
         let rc = head.rewards(pairs.chosen), rr = head.rewards(pairs.rejected)
         let inverseTau = 1 / head.objective.temperature
         let scores = zip(rc, rr).map { (Double($0) - Double($1)) * inverseTau }
         let grouping = try? PairGrouping(pairs: pairs, groups: groups, groupsSource: groupsSource)
-        var evaluation = PreferenceEvaluation(scores: scores, grouping: grouping ?? nil)
+        var evaluation: PreferenceEvaluation
+        do throws(PreferenceEvaluationError) {
+            evaluation = try PreferenceEvaluation.checked(scores: scores, grouping: grouping ?? nil)
+        } catch {
+            throw evaluationFailure(error, sources: sources)
+        }
         evaluation.rewards = RewardStatistics(chosen: rc, rejected: rr)
         return evaluation
+    }
+
+    /// A ``PreferenceEvaluationError`` as a ``DataError`` naming the pairs' chosen file and the row.
+    public static func evaluationFailure(_ error: PreferenceEvaluationError, sources: FeaturePairSources) -> DataError {
+        DataError(file: sources.chosen, line: error.pair, reason: .invalidValue(
+            "\(error); the features of this pair (in \(sources.chosen) and \(sources.rejected)) are too large for the model"))
     }
 
     /// A trainer report's epochs as report entries (`epoch`, `train_loss`, and `validation_loss`,

@@ -21,9 +21,15 @@ public struct TrainingContext: Sendable {
     /// Loads `chosen.npy`/`rejected.npy` (+ `users.csv`), `test_*.npy` (+ `test_users.csv`, with the
     /// training users' numbering), `groups.csv` and `meta.json` (oracle accuracy) from `folder`, and
     /// holds out a seeded 10% validation split (seed `seed + 0x5EED`).
+    ///
+    /// Features larger than ``FeaturePairs/magnitudeLimit`` (float32: about 1.8·10¹³) are rejected
+    /// with a ``DataError`` naming the file, row and column: every family fits in float32, and
+    /// such values overflow its objectives.
     public static func load(folder: URL, seed: UInt64) throws -> TrainingContext {
         let train = try FeaturePairs<Float>.load(folder: folder)
+        try train.checkMagnitude(sources: sources(folder, prefix: ""))
         let test = try FeaturePairs<Float>.load(folder: folder, prefix: "test_", knownUsers: train.users)
+        try test.checkMagnitude(sources: sources(folder, prefix: "test_"))
         guard test.dimension == train.dimension else {
             throw DataError(file: folder.appendingPathComponent("test_chosen.npy").path,
                             reason: .dimensionMismatch(expected: train.dimension, found: test.dimension))
@@ -38,6 +44,16 @@ public struct TrainingContext: Sendable {
         }
         return TrainingContext(fit: split.train, validation: split.test, test: test, groups: groups, seed: seed,
                                oracleTestAccuracy: oracle, dataFolder: folder)
+    }
+
+    /// The names of the test pairs' files, for errors.
+    public var testSources: FeaturePairSources { Self.sources(dataFolder, prefix: "test_") }
+
+    /// The files ``FeaturePairs/load(folder:prefix:knownUsers:)`` reads from `folder`.
+    static func sources(_ folder: URL, prefix: String) -> FeaturePairSources {
+        func path(_ name: String) -> String { folder.appendingPathComponent(prefix + name).path }
+        return FeaturePairSources(chosen: path("chosen.npy"), rejected: path("rejected.npy"), prompts: path("prompt.npy"),
+                                  margins: path("margin.npy"), users: path("users.csv"))
     }
 
     /// Whether every training and test pair has a user (users.csv and test_users.csv were present).

@@ -68,14 +68,20 @@ public struct TrainingOutcome {
         self.details = details
     }
 
-    /// The metrics of the outcome's test scores or probabilities on the context's test pairs.
-    public func evaluate(_ context: TrainingContext) -> PreferenceEvaluation {
+    /// The metrics of the outcome's test scores or probabilities on the context's test pairs; a
+    /// pair whose score is not finite (or whose probability is not in [0, 1]) is a ``DataError``
+    /// naming the test file and the row, so that no report shows NaN or ∞ as a metric.
+    public func evaluate(_ context: TrainingContext) throws(DataError) -> PreferenceEvaluation {
         let grouping = context.grouping(context.test)
         var evaluation: PreferenceEvaluation
-        if let testScores {
-            evaluation = PreferenceEvaluation(scores: testScores, grouping: grouping)
-        } else {
-            evaluation = PreferenceEvaluation(probabilities: testProbabilities ?? [], grouping: grouping)
+        do throws(PreferenceEvaluationError) {
+            if let testScores {
+                evaluation = try PreferenceEvaluation.checked(scores: testScores, grouping: grouping)
+            } else {
+                evaluation = try PreferenceEvaluation.checked(probabilities: testProbabilities ?? [], grouping: grouping)
+            }
+        } catch {
+            throw HeadTraining.evaluationFailure(error, sources: context.testSources)
         }
         if let testRewards { evaluation.rewards = RewardStatistics(chosen: testRewards.chosen, rejected: testRewards.rejected) }
         return evaluation
@@ -146,7 +152,7 @@ public enum TrainingRegistry {
     public static func fit(_ family: TrainingFamily, on context: TrainingContext, observer: TrainingObserver,
                            writingModelsTo models: URL? = nil) throws -> TrainingOutcome {
         var outcome = try family.fit(context, observer)
-        outcome.evaluation = outcome.evaluate(context)
+        outcome.evaluation = try outcome.evaluate(context)
         guard let models else { return outcome }
         if let file = outcome.modelFile {
             let url = models.appendingPathComponent("\(family.name).rkmodel")

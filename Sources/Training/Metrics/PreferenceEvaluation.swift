@@ -29,6 +29,29 @@ public struct PreferenceEvaluation: Sendable, Equatable, Codable {
     /// Accuracy by group, when groups are known.
     public var byGroup: GroupedAccuracy?
 
+    /// Metrics from scores sᵢ (logits of P(chosen ≻ rejected)), or a ``PreferenceEvaluationError``
+    /// naming the first pair whose score is NaN or ±∞ (a model whose arithmetic overflowed on the
+    /// pair's features): such a score has no accuracy, log-loss or calibration, and a report must
+    /// not show one. Reports use this; the non-throwing initializers are total but pass undefined
+    /// values through (NaN log-loss, NaN left out of the reliability bins).
+    public static func checked<S: BinaryFloatingPoint>(scores: [S], grouping: PairGrouping? = nil,
+                                                       binCount: Int = 10) throws(PreferenceEvaluationError) -> PreferenceEvaluation {
+        guard !scores.isEmpty else { throw .noPairs }
+        if let bad = scores.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteScore(pair: bad, value: Double(scores[bad])) }
+        return PreferenceEvaluation(scores: scores, grouping: grouping, binCount: binCount)
+    }
+
+    /// Metrics from probabilities pᵢ = P(chosen ≻ rejected), or a ``PreferenceEvaluationError``
+    /// naming the first pair whose probability is NaN or outside [0, 1].
+    public static func checked<S: BinaryFloatingPoint>(probabilities: [S], grouping: PairGrouping? = nil,
+                                                       binCount: Int = 10) throws(PreferenceEvaluationError) -> PreferenceEvaluation {
+        guard !probabilities.isEmpty else { throw .noPairs }
+        if let bad = probabilities.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+            throw .invalidProbability(pair: bad, value: Double(probabilities[bad]))
+        }
+        return PreferenceEvaluation(probabilities: probabilities, grouping: grouping, binCount: binCount)
+    }
+
     /// Metrics from scores sᵢ (logits of P(chosen ≻ rejected)).
     public init<S: BinaryFloatingPoint>(scores: [S], grouping: PairGrouping? = nil, binCount: Int = 10) {
         let doubles = scores.map { Double($0) }
@@ -105,5 +128,31 @@ public struct PreferenceEvaluation: Sendable, Equatable, Codable {
         if let byUser { object["by_user"] = grouped(byUser) }
         if let byGroup { object["by_group"] = grouped(byGroup) }
         return .object(object)
+    }
+}
+
+/// Why a model's predictions on a data set have no metrics.
+public enum PreferenceEvaluationError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// There are no pairs to evaluate.
+    case noPairs
+    /// The score (logit) of pair `pair` (0-based) is NaN or infinite.
+    case nonFiniteScore(pair: Int, value: Double)
+    /// The probability of pair `pair` (0-based) is NaN or outside [0, 1].
+    case invalidProbability(pair: Int, value: Double)
+
+    /// The 0-based pair the problem is in, when there is one.
+    public var pair: Int? {
+        switch self {
+        case .noPairs: nil
+        case .nonFiniteScore(let pair, _), .invalidProbability(let pair, _): pair
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .noPairs: "no pairs to evaluate"
+        case .nonFiniteScore(let pair, let value): "the model's score of pair \(pair) is \(value), not a finite number"
+        case .invalidProbability(let pair, let value): "the model's probability of pair \(pair) is \(value), not a number in [0, 1]"
+        }
     }
 }

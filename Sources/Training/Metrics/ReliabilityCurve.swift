@@ -1,5 +1,9 @@
 /// Equal-width binning of probabilistic predictions against outcomes, and the expected calibration
 /// error ECE = Σ_b (n_b/N)·|p̄_b − ȳ_b| (p̄_b the bin's mean prediction, ȳ_b its observed frequency).
+///
+/// Total for any input values: a prediction outside [0, 1] (±∞ included) is clamped into it, and
+/// a NaN prediction is left out — it falls in no bin and is not counted in N. Callers that must
+/// not score an undefined prediction reject it first (``PreferenceEvaluation/checked(scores:grouping:binCount:)``).
 public struct ReliabilityCurve: Sendable, Equatable, Codable {
     /// The bins in increasing order of probability.
     public var bins: [ReliabilityBin]
@@ -17,14 +21,24 @@ public struct ReliabilityCurve: Sendable, Equatable, Codable {
         var hits = [Int](repeating: 0, count: binCount)
         var counts = [Int](repeating: 0, count: binCount)
         for (i, value) in predictions.enumerated() {
-            let p = Double(value)
-            precondition(p >= 0 && p <= 1, "ReliabilityCurve: prediction \(i) = \(p) is not a probability")
-            let b = Swift.min(Int(p * Double(binCount)), binCount - 1)
+            guard let p = Self.clamped(value) else { continue }
+            let b = Self.bin(p, binCount)
             sums[b] += p
             counts[b] += 1
             if outcomes[i] { hits[b] += 1 }
         }
         self.init(sums: sums, hits: hits, counts: counts)
+    }
+
+    /// `value` clamped into [0, 1]; nil for NaN.
+    static func clamped<S: BinaryFloatingPoint>(_ value: S) -> Double? {
+        let p = Double(value)
+        return p.isNaN ? nil : Swift.min(Swift.max(p, 0), 1)
+    }
+
+    /// The bin of a probability p ∈ [0, 1]: min(⌊p·B⌋, B − 1).
+    static func bin(_ p: Double, _ binCount: Int) -> Int {
+        Swift.min(Int(p * Double(binCount)), binCount - 1)
     }
 
     /// The curve from per-bin sums of predictions, event counts and prediction counts.
@@ -57,15 +71,14 @@ public struct ReliabilityCurve: Sendable, Equatable, Codable {
         var sums = [Double](repeating: 0, count: binCount)
         var hits = [Int](repeating: 0, count: binCount)
         var counts = [Int](repeating: 0, count: binCount)
-        for (i, value) in probabilities.enumerated() {
-            let p = Double(value)
-            precondition(p >= 0 && p <= 1, "ReliabilityCurve: probability \(i) = \(p) is not in [0, 1]")
-            let b = Swift.min(Int(p * Double(binCount)), binCount - 1)
+        for value in probabilities {
+            guard let p = Self.clamped(value) else { continue }
+            let b = Self.bin(p, binCount)
             sums[b] += p
             counts[b] += 1
             hits[b] += 1
             let q = 1 - p
-            let c = Swift.min(Int(q * Double(binCount)), binCount - 1)
+            let c = Self.bin(q, binCount)
             sums[c] += q
             counts[c] += 1
         }

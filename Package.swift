@@ -119,6 +119,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Training", "ItemModels", "PreferenceData", "TestSupport"]),
         .testTarget(name: "RewardKitTests", dependencies: ["RewardKit", "TestSupport"]),
         .testTarget(name: "RewardKitCLITests", dependencies: ["RewardKit", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["RewardKit", "TestSupport"]),
         // tests: add new test targets above this line
     ]
 )

@@ -11,8 +11,10 @@ import Foundation
 /// | ``maxMinEM(_:)`` | `maxmin-em-mixture` |
 /// | ``palA(_:)`` | `pal-a` |
 /// | ``palB(_:)`` | `pal-b` |
+/// | ``itemBradleyTerry(_:)`` | `bradley-terry-items` |
+/// | ``thurstonian(_:)`` | `thurstonian-items` |
 ///
-/// Either precision on file is converted to `Scalar` (the item GPM is always `Double`).
+/// Either precision on file is converted to `Scalar` (the item models are always `Double`).
 ///
 /// ```swift
 /// switch try LoadedModel<Float>.load(from: URL(fileURLWithPath: "head.rkmodel")) {
@@ -33,6 +35,10 @@ public enum LoadedModel<Scalar: BLASScalar>: Sendable {
     case palA(PALIdealPointModel<Scalar>)
     /// A PAL-B (cosine) mixture.
     case palB(PALCosineMixtureModel<Scalar>)
+    /// An item-level Bradley–Terry (or Thurstone Case V) model, with or without covariates.
+    case itemBradleyTerry(BradleyTerryModel)
+    /// Thurstonian utilities of named items.
+    case thurstonian(ThurstonianModel)
 
     /// The model-file kind of the family.
     public var kind: String {
@@ -47,6 +53,8 @@ public enum LoadedModel<Scalar: BLASScalar>: Sendable {
         case .maxMinEM: return BradleyTerryMixtureModel<Scalar>.kind
         case .palA: return PALIdealPointModel<Scalar>.kind
         case .palB: return PALCosineMixtureModel<Scalar>.kind
+        case .itemBradleyTerry: return BradleyTerryModel.modelKind
+        case .thurstonian: return ThurstonianModel.modelKind
         }
     }
 
@@ -61,10 +69,12 @@ public enum LoadedModel<Scalar: BLASScalar>: Sendable {
         case BradleyTerryMixtureModel<Scalar>.kind: self = .maxMinEM(try BradleyTerryMixtureModel(modelFile: file, source: source))
         case PALIdealPointModel<Scalar>.kind: self = .palA(try PALIdealPointModel(modelFile: file, source: source))
         case PALCosineMixtureModel<Scalar>.kind: self = .palB(try PALCosineMixtureModel(modelFile: file, source: source))
+        case BradleyTerryModel.modelKind: self = .itemBradleyTerry(try BradleyTerryModel(modelFile: file, source: source))
+        case ThurstonianModel.modelKind: self = .thurstonian(try ThurstonianModel(modelFile: file, source: source))
         default:
             let known = [RewardHead<Scalar>.linearKind, RewardHead<Scalar>.mlpKind, FeatureGPM<Scalar>.modelKind,
                          ItemGPMModel.modelKind, BradleyTerryMixtureModel<Scalar>.kind, PALIdealPointModel<Scalar>.kind,
-                         PALCosineMixtureModel<Scalar>.kind]
+                         PALCosineMixtureModel<Scalar>.kind, BradleyTerryModel.modelKind, ThurstonianModel.modelKind]
             throw ModelFileError(file: source, reason: .wrongKind(expected: "one of \(known.joined(separator: ", "))", found: file.kind))
         }
     }

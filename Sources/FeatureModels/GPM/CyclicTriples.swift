@@ -1,5 +1,6 @@
 import NumericCore
 import PreferenceData
+import RewardKitInternals
 
 /// Counts of intransitive (cyclic) triples, in data or in a fitted model.
 ///
@@ -40,8 +41,8 @@ public enum CyclicTriples {
     /// The majority direction of every compared pair and the directed 3-cycles it forms.
     ///
     /// For each unordered pair `{i, j}`, the net weight `w(i ≻ j) − w(j ≻ i)` decides the direction
-    /// (pairs with net 0 have none). Triangles are enumerated by intersecting sorted adjacency lists,
-    /// `O(Σ_edges min degree)`, so sparse data with thousands of items is cheap.
+    /// (pairs with net 0 have none). Triangles are enumerated by `forEachTriangle` on the sparse
+    /// graph of decided pairs, so sparse data with many thousands of items is cheap.
     ///
     /// - Returns: the census over triples with three directed pairs, and the cycles themselves.
     public static func cycles(
@@ -59,40 +60,20 @@ public enum CyclicTriples {
             let (i, j) = (min(w, l), max(w, l))
             net[Int64(i) * Int64(itemCount) + Int64(j), default: 0] += w == i ? weight : -weight
         }
-        // beats[i] holds j with i ≻ j; neighbors are all directed partners (sorted).
-        var neighbors = [[Int]](repeating: [], count: itemCount)
-        var direction = [Int64: Bool]()    // key (i<j) → true when i ≻ j
-        for (key, value) in net where value != 0 {
-            let i = Int(key / Int64(itemCount)), j = Int(key % Int64(itemCount))
-            neighbors[i].append(j)
-            neighbors[j].append(i)
-            direction[key] = value > 0
-        }
-        for i in 0..<itemCount { neighbors[i].sort() }
-        func beats(_ x: Int, _ y: Int) -> Bool {
-            x < y ? direction[Int64(x) * Int64(itemCount) + Int64(y)]! : !direction[Int64(y) * Int64(itemCount) + Int64(x)]!
+        // One edge per decided pair (i < j), with whether i ≻ j.
+        var first: [Int] = [], second: [Int] = [], firstWins: [Bool] = []
+        for (key, value) in net.sorted(by: { $0.key < $1.key }) where value != 0 {
+            first.append(Int(key / Int64(itemCount)))
+            second.append(Int(key % Int64(itemCount)))
+            firstWins.append(value > 0)
         }
         var triples = 0
         var found = [PreferenceCycle]()
-        for u in 0..<itemCount {
-            let nu = neighbors[u]
-            for v in nu where v > u {
-                let nv = neighbors[v]
-                // common neighbors w > v
-                var p = nu.firstIndex { $0 > v } ?? nu.count
-                var q = nv.firstIndex { $0 > v } ?? nv.count
-                while p < nu.count && q < nv.count {
-                    if nu[p] < nv[q] { p += 1 } else if nu[p] > nv[q] { q += 1 } else {
-                        let w = nu[p]
-                        triples += 1
-                        let (uv, vw, wu) = (beats(u, v), beats(v, w), beats(w, u))
-                        if uv && vw && wu { found.append(PreferenceCycle(u, v, w)) }
-                        else if !uv && !vw && !wu { found.append(PreferenceCycle(u, w, v)) }
-                        p += 1
-                        q += 1
-                    }
-                }
-            }
+        forEachTriangle(vertexCount: itemCount, first: first, second: second) { u, v, w, uv, vw, uw in
+            triples += 1
+            // u ≻ v ≻ w ≻ u, or the reverse.
+            if firstWins[uv] && firstWins[vw] && !firstWins[uw] { found.append(PreferenceCycle(u, v, w)) }
+            else if !firstWins[uv] && !firstWins[vw] && firstWins[uw] { found.append(PreferenceCycle(u, w, v)) }
         }
         return (TripleCensus(triples: triples, cyclic: found.count), found)
     }

@@ -1,6 +1,7 @@
 import RealModule
 import NumericCore
 import PreferenceData
+import RewardKitInternals
 
 /// Coherence diagnostics of a fitted ``ThurstonianModel`` on a set of labelled comparisons.
 ///
@@ -54,42 +55,29 @@ public struct ThurstonianDiagnostics: Sendable, Hashable, Codable {
         accuracy = decidedWeight > 0 ? correct / decidedWeight : .nan
         logLoss = totalWeight > 0 ? loss / totalWeight : .nan
 
-        // Majority directions and per-pair sampling probabilities.
-        let n = data.itemCount
+        // Majority directions and per-pair sampling probabilities, one edge per decided pair
+        // (sparse: the triangles of the comparison graph, never an n×n table).
         let agg = data.aggregated()
-        // direction[i*n+j] for i < j: +1 (i ≻ j), −1, 0 (undecided), nil (unobserved)
-        var direction = [Int8](repeating: 2, count: n * n)
-        var win = [Double](repeating: 0, count: n * n), lose = [Double](repeating: 0, count: n * n)
-        for p in agg.first.indices {
+        var first: [Int] = [], second: [Int] = [], firstWins: [Bool] = [], win: [Double] = [], lose: [Double] = []
+        for p in agg.first.indices where agg.label[p] != 0.5 {
             let i = agg.first[p], j = agg.second[p]
-            let key = i * n + j
-            direction[key] = agg.label[p] > 0.5 ? 1 : (agg.label[p] < 0.5 ? -1 : 0)
-            let q = model.probability(preferring: i, over: j)
-            let (w, l) = Self.majorityProbabilities(draws: agg.records[p], probability: q)
-            win[key] = w
-            lose[key] = l
+            first.append(i)
+            second.append(j)
+            firstWins.append(agg.label[p] > 0.5)
+            let (w, l) = Self.majorityProbabilities(draws: agg.records[p], probability: model.probability(preferring: i, over: j))
+            win.append(w)
+            lose.append(l)
         }
         var triples = 0, cycles = 0
         var expected = 0.0
-        if n >= 3 {
-            for a in 0..<(n - 2) {
-                for b in (a + 1)..<(n - 1) {
-                    let ab = direction[a * n + b]
-                    guard ab == 1 || ab == -1 else { continue }
-                    for c in (b + 1)..<n {
-                        let bc = direction[b * n + c], ac = direction[a * n + c]
-                        guard (bc == 1 || bc == -1) && (ac == 1 || ac == -1) else { continue }
-                        triples += 1
-                        // a→b, b→c, c→a  or the reverse.
-                        if (ab == 1 && bc == 1 && ac == -1) || (ab == -1 && bc == -1 && ac == 1) { cycles += 1 }
-                        let wab = win[a * n + b], lab = lose[a * n + b]
-                        let wbc = win[b * n + c], lbc = lose[b * n + c]
-                        let wac = win[a * n + c], lac = lose[a * n + c]
-                        let decided = (wab + lab) * (wbc + lbc) * (wac + lac)
-                        if decided > 0 { expected += (wab * wbc * lac + lab * lbc * wac) / decided }
-                    }
-                }
+        forEachTriangle(vertexCount: data.itemCount, first: first, second: second) { _, _, _, ab, bc, ac in
+            triples += 1
+            // a → b → c → a or the reverse.
+            if (firstWins[ab] && firstWins[bc] && !firstWins[ac]) || (!firstWins[ab] && !firstWins[bc] && firstWins[ac]) {
+                cycles += 1
             }
+            let decided = (win[ab] + lose[ab]) * (win[bc] + lose[bc]) * (win[ac] + lose[ac])
+            if decided > 0 { expected += (win[ab] * win[bc] * lose[ac] + lose[ab] * lose[bc] * win[ac]) / decided }
         }
         decidedTriples = triples
         dataIntransitiveShare = triples > 0 ? Double(cycles) / Double(triples) : 0

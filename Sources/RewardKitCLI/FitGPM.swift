@@ -193,9 +193,13 @@ struct GPMFit: ParsableCommand {
         do {
             train = try FeaturePairs<Float>.load(chosen: URL(fileURLWithPath: chosen!), rejected: URL(fileURLWithPath: rejected!),
                                                  prompts: prompt.map { URL(fileURLWithPath: $0) })
+            try train.checkMagnitude(sources: FeaturePairSources(chosen: chosen!, rejected: rejected!, prompts: prompt ?? "prompts"))
             if let testChosen, let testRejected {
-                test = try FeaturePairs<Float>.load(chosen: URL(fileURLWithPath: testChosen), rejected: URL(fileURLWithPath: testRejected),
-                                                    prompts: testPrompt.map { URL(fileURLWithPath: $0) })
+                let loaded = try FeaturePairs<Float>.load(chosen: URL(fileURLWithPath: testChosen), rejected: URL(fileURLWithPath: testRejected),
+                                                          prompts: testPrompt.map { URL(fileURLWithPath: $0) })
+                try loaded.checkMagnitude(sources: FeaturePairSources(chosen: testChosen, rejected: testRejected,
+                                                                      prompts: testPrompt ?? "test prompts"))
+                test = loaded
             }
         } catch {
             throw fail(error.description)

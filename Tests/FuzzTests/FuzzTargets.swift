@@ -278,6 +278,32 @@ enum FuzzTargets {
         return seeds
     }
 
+    /// Safetensors exports of every model-file fixture that has one (the safetensors fixtures of
+    /// FileFormats hold raw tensors, which `LoadedModel` rightly rejects).
+    static func safeTensorsSeeds() -> [[UInt8]] {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-st-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var seeds: [[UInt8]] = []
+        for (k, bytes) in modelSeeds(extension: ".rkmodel").enumerated() {
+            let source = folder.appendingPathComponent("m\(k).rkmodel"), export = folder.appendingPathComponent("m\(k).safetensors")
+            try! Data(bytes).write(to: source)
+            guard let file = try? ModelFile.read(from: source), let loaded = try? LoadedModel<Float>(modelFile: file) else { continue }
+            let tensors: SafeTensorsFile
+            switch loaded {
+            case .rewardHead(let head): tensors = head.safeTensors()
+            case .featureGPM(let gpm): tensors = gpm.safeTensors()
+            case .maxMinEM(let mixture): tensors = mixture.safeTensors()
+            case .palA(let pal): tensors = pal.safeTensors()
+            case .palB(let pal): tensors = pal.safeTensors()
+            default: continue
+            }
+            guard (try? tensors.write(to: export)) != nil else { continue }
+            seeds.append(Array(try! Data(contentsOf: export)))
+        }
+        return seeds + modelSeeds(extension: ".safetensors")
+    }
+
     static func model(_ url: URL) -> FuzzTarget.Outcome {
         do {
             let loaded = try LoadedModel<Float>.load(from: url)
@@ -317,7 +343,7 @@ enum FuzzTargets {
                    variants: { _ in [] }, run: featurePairs),
         FuzzTarget(name: "model files", fileName: "model.rkmodel", seeds: modelSeeds(extension: ".rkmodel"),
                    variants: { _ in [] }, run: model),   // predictions.rkmodel is another kind's fixture
-        FuzzTarget(name: "safetensors", fileName: "model.safetensors", seeds: modelSeeds(extension: ".safetensors"),
+        FuzzTarget(name: "safetensors", fileName: "model.safetensors", seeds: safeTensorsSeeds(),
                    variants: { _ in [] }, run: model, seedsLoad: false),
     ]
 }

@@ -13,7 +13,8 @@ extension BradleyTerryModel {
 
     /// The model as a ``ModelFile``. Metadata: `family`, `version`, `items`, the configuration
     /// (`l2`, `link`, `ties`, `solver`, `gradient_tolerance`, `maximum_iterations`, `parallel`),
-    /// `comparison_count` and the fit report (`report`). Tensors (all F64): `strengths` (`[n]`),
+    /// `comparison_count` and the fit report (`report`, without its timing, so that the same fit
+    /// writes the same bytes; files that have `seconds` still load). Tensors (all F64): `strengths` (`[n]`),
     /// `log_tie_parameter` (`[1]`, with a tie model only), and the aggregated data the model was
     /// fitted to — `pair_first`, `pair_second`, `first_wins`, `second_wins`, `ties` (`[pairs]`) and
     /// `pair_of_record` (`[records]`, when known) — so that a loaded model re-evaluates its
@@ -24,7 +25,7 @@ extension BradleyTerryModel {
         var metadata: [String: JSONValue] = [
             "family": .string(Self.modelFamily), "version": .number(Double(Self.modelFormatVersion)),
             "items": .array(items.map { .string($0) }), "comparison_count": .number(Double(comparisonCount)),
-            "report": report.metadata,
+            "report": ModelFile.withoutTiming(report.metadata),
         ]
         for (key, value) in configuration.metadata { metadata[key] = value }
         for (key, value) in extraMetadata where metadata[key] == nil { metadata[key] = value }
@@ -187,7 +188,7 @@ extension BradleyTerryFitReport {
         self.init(solver: solver, iterations: try count("iterations"), innerIterations: try count("inner_iterations"),
                   objective: try number("objective"), logLikelihood: try number("log_likelihood"),
                   maxAbsGradient: try number("max_abs_gradient"), stopReason: stop, converged: converged,
-                  seconds: try number("seconds"))
+                  seconds: fields["seconds"]?.doubleValue ?? 0)
     }
 }
 

@@ -21,4 +21,5 @@ echo "== W2/W3 heads";   OUT="$OUT/w2w3.jsonl" bash Benchmarks/reward-head-bench
 echo "== W4 GPM";        BENCH="$BENCH" bash Benchmarks/gpm-bench/run.sh "$DATA" 3 > "$OUT/w4.txt" 2>&1
 echo "== W5 mixtures";   BENCH="$BENCH" bash Benchmarks/mixture-bench/run.sh "$DATA" 1 > "$OUT/w5.txt" 2>&1
 echo "== arena";         bash Benchmarks/arena-bench/run.sh 1000 "$SCRATCH" > "$OUT/arena.txt" 2>&1
+echo "== item scale";    /usr/bin/time -v "$BIN/item-scale-bench" > "$OUT/item-scale.txt" 2>&1
 echo "logs in $OUT"

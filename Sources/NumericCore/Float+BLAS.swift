@@ -1,3 +1,4 @@
+import Synchronization
 import COpenBLAS
 import RealModule
 
@@ -108,11 +109,31 @@ public enum BLASRuntime {
     /// worker): there BLAS's own threads only contend with the caller's workers. On W9's arena
     /// bootstrap (1,000 Newton refits of 101 parameters on two workers) the replicates took 5.5 s
     /// with OpenBLAS's two threads per call and 1.5 s with one.
+    ///
+    /// Calls may overlap (nested, or from concurrent tasks): the count is set to one by the first
+    /// caller to enter and restored by the last to leave, so no caller's body ever runs with more
+    /// than one BLAS thread (which would change the reduction order, and with it the last bits).
     public static func withSingleThread<R>(_ body: () throws -> R) rethrows -> R {
-        let previous = threadCount
-        if previous == 1 { return try body() }
-        setThreadCount(1)
-        defer { setThreadCount(previous) }
+        singleThreadScope.withLock { scope in
+            if scope.depth == 0 {
+                scope.saved = threadCount
+                if scope.saved != 1 { setThreadCount(1) }
+            }
+            scope.depth += 1
+        }
+        defer {
+            singleThreadScope.withLock { scope in
+                scope.depth -= 1
+                if scope.depth == 0 && scope.saved != 1 { setThreadCount(scope.saved) }
+            }
+        }
         return try body()
     }
+
+    private struct SingleThreadScope {
+        var depth = 0
+        var saved = 1
+    }
+
+    private static let singleThreadScope = Mutex(SingleThreadScope())
 }

@@ -232,6 +232,8 @@ public struct AggregatedComparisons: Sendable, Equatable {
     public func restricted(to newIndex: [Int], itemCount newCount: Int) -> AggregatedComparisons {
         let k = covariateCount
         var f: [Int32] = [], s: [Int32] = [], c: [Double] = [], a: [Double] = [], b: [Double] = [], t: [Double] = []
+        f.reserveCapacity(pairCount); s.reserveCapacity(pairCount); c.reserveCapacity(pairCount * k)
+        a.reserveCapacity(pairCount); b.reserveCapacity(pairCount); t.reserveCapacity(pairCount)
         for u in 0..<pairCount {
             let i = newIndex[Int(first[u])], j = newIndex[Int(second[u])]
             guard i >= 0 && j >= 0, firstWins[u] + secondWins[u] + ties[u] > 0 else { continue }

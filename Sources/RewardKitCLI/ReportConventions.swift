@@ -21,18 +21,18 @@ func snakeCase(_ text: String) -> String {
 }
 
 /// `value` with every object key in snake_case; when `keepingOriginal`, the original camelCase
-/// keys stay alongside (deprecated spellings of earlier reports).
+/// keys of the top-level object stay alongside, with their original values (deprecated spellings
+/// of earlier reports).
 func snakeCaseKeys(_ value: JSONValue, keepingOriginal: Bool) -> JSONValue {
     if let object = value.objectValue {
         var out = [String: JSONValue]()
         for (key, entry) in object {
-            let converted = snakeCaseKeys(entry, keepingOriginal: keepingOriginal)
-            out[snakeCase(key)] = converted
-            if keepingOriginal && snakeCase(key) != key { out[key] = converted }
+            out[snakeCase(key)] = snakeCaseKeys(entry, keepingOriginal: false)
+            if keepingOriginal && snakeCase(key) != key { out[key] = entry }
         }
         return .object(out)
     }
-    if let array = value.arrayValue { return .array(array.map { snakeCaseKeys($0, keepingOriginal: keepingOriginal) }) }
+    if let array = value.arrayValue { return .array(array.map { snakeCaseKeys($0, keepingOriginal: false) }) }
     return value
 }
 

@@ -120,6 +120,20 @@ struct SVO: ParsableCommand {
             // snake_case keys; the camelCase keys of earlier reports stay alongside (deprecated).
             var json = snakeCaseKeys(encoded, keepingOriginal: true).objectValue ?? [:]
             json["command"] = "svo"
+            // The target as plain values (its Codable form nests the enum's payload).
+            let target: JSONValue = valueTarget.map {
+                ["description": .string("\($0)"), "angle_degrees": .number($0.angleDegrees), "category": .string($0.category.rawValue)]
+            } ?? .null
+            json["target"] = target
+            if var respondents = json["respondents"]?.arrayValue {
+                for k in respondents.indices {
+                    guard var entry = respondents[k].objectValue, var evaluation = entry["evaluation"]?.objectValue else { continue }
+                    evaluation["target"] = target
+                    entry["evaluation"] = .object(evaluation)
+                    respondents[k] = .object(entry)
+                }
+                json["respondents"] = .array(respondents)
+            }
             try reportOptions.write(.object(json))
         }
     }

@@ -76,6 +76,8 @@ struct GPMFit: ParsableCommand {
             guard input.chosen != nil && input.rejected != nil else {
                 throw ValidationError("give --comparisons FILE for items, or --chosen A.npy --rejected B.npy for features")
             }
+            // A GPM scores every user alike: users matter only for per-group test accuracy.
+            try input.reject(["--users", "--allow-unknown-users", "--groups-without-test-users"], by: "fit gpm")
             if eigenvalues == .promptGated && input.prompt == nil { throw ValidationError("--eigenvalues prompt-gated needs --prompt P.npy") }
             if input.testChosen != nil && input.prompt != nil && input.testPrompt == nil && resolvedEigenvalues == .promptGated {
                 throw ValidationError("a prompt-gated model needs --test-prompt for the held-out pairs")

@@ -10,7 +10,7 @@ struct FitRewardHead: ParsableCommand {
         discussion: """
         The linear head defaults to full-batch L-BFGS; the MLP head to Adam minibatches. The loss is
         −log σ((r(x_c) − r(x_r) − m)/τ) + c·(r_c + r_r)² averaged over pairs, plus (λ/2)‖θ‖².
-        Test pairs may carry --test-users (with --users and --groups: per-group test accuracy). \
+        Test pairs may carry --test-users (with --groups: per-group test accuracy). \
         The JSON report (--report) has train_loss, test_accuracy, test_log_loss, test_ece,
         fit_seconds and pairs_per_second (training pairs processed per second of fit time:
         pairs × passes for full-batch solvers, pairs × epochs for minibatch training).
@@ -46,7 +46,9 @@ struct FitRewardHead: ParsableCommand {
 
     func validate() throws {
         _ = try input.requiredFeatures()
-        try input.reject(["--prompt", "--test-prompt"], by: "fit reward-head")
+        // A reward head scores every user alike: users matter only for per-group test accuracy.
+        try input.reject(["--prompt", "--test-prompt", "--users", "--allow-unknown-users", "--groups-without-test-users"],
+                         by: "fit reward-head")
         if margins != nil && margin != nil { throw ValidationError("give --margins once (--margin is its old spelling)") }
         if modelOutput.modelOut != nil && output != nil { throw ValidationError("give --model-out once (--output is its old spelling)") }
         guard center >= 0, temperature > 0 else { throw ValidationError("need --center ≥ 0, --temperature > 0") }

@@ -38,7 +38,7 @@ struct FeatureInputOptions: ParsableArguments {
     func validate() throws {
         guard (testChosen == nil) == (testRejected == nil) else { throw ValidationError("--test-chosen and --test-rejected go together") }
         if testUsers != nil && testChosen == nil { throw ValidationError("--test-users needs --test-chosen and --test-rejected") }
-        if groups != nil && users == nil && testUsers == nil { throw ValidationError("--groups needs --users (or --test-users)") }
+        if groups != nil && users == nil && testUsers == nil { throw ValidationError("--groups needs --users or --test-users") }
     }
 
     var hasFeatures: Bool { chosen != nil || rejected != nil }
@@ -55,6 +55,9 @@ struct FeatureInputOptions: ParsableArguments {
             "--prompt": prompt != nil, "--users": users != nil, "--groups": groups != nil, "--test-prompt": testPrompt != nil,
             "--test-users": testUsers != nil, "--allow-unknown-users": allowUnknownUsers, "--test-chosen": testChosen != nil,
         ]
+        if names.contains("--groups-without-test-users"), groups != nil, testUsers == nil {
+            throw ValidationError("\(command): --groups gives per-group test accuracy and needs --test-users")
+        }
         for name in names where given[name] == true { throw ValidationError("\(command) does not use \(name)") }
     }
 
@@ -227,6 +230,9 @@ struct IntervalOptions: ParsableArguments {
 
     func validate() throws {
         if bootstrap != nil && bootstrapSamples != nil { throw ValidationError("give --bootstrap N once (--bootstrap-samples is its old spelling)") }
+        if bootstrapInterval != nil && interval != nil {
+            throw ValidationError("give --bootstrap-interval once (--interval is its old spelling)")
+        }
         if let n = replicates, n != 0 && n < 2 { throw ValidationError("--bootstrap must be 0 or at least 2") }
         if intervals == .bootstrap, replicates == 0 { throw ValidationError("--intervals bootstrap needs --bootstrap N ≥ 2") }
         guard level > 0 && level < 1 else { throw ValidationError("--level must be between 0 and 1") }

@@ -88,6 +88,26 @@ struct SurfaceTests {
         }
     }
 
+    @Test("a shared option that a command cannot use is a usage error naming it, never silently ignored")
+    func unusableOptionsAreErrors() throws {
+        let cases: [([String], String)] = [
+            (["fit", "reward-head"] + Self.features + ["--users", Self.embedding("users.csv")], "--users"),
+            (["fit", "reward-head"] + Self.features + ["--prompt", Self.embedding("chosen.npy")], "--prompt"),
+            (["fit", "gpm"] + Self.features + ["--allow-unknown-users"], "--allow-unknown-users"),
+            (["fit", "gpm"] + Self.features + ["--early-stopping-patience", "2"], "--early-stopping-patience"),
+            (["fit", "gpm", "--comparisons", Self.battles, "--users", Self.embedding("users.csv"), "--groups", Self.embedding("groups.csv")], "--users"),
+            (["fit", "reward-head"] + Self.features + Self.testFeatures + ["--groups", Self.embedding("groups.csv")], "--test-users"),
+            (["fit", "mixture", "--method", "maxmin-em", "--components", "2", "--users", Self.embedding("users.csv"),
+              "--prompt", Self.embedding("chosen.npy")] + Self.features, "--prompt"),
+            (["evaluate", "--model", "m.rkmodel"] + Self.features + Self.testFeatures, "--test-chosen"),
+            (["leaderboard", "--comparisons", Self.battles, "--interval", "basic", "--bootstrap-interval", "basic"], "--bootstrap-interval"),
+        ]
+        for (arguments, option) in cases {
+            let (status, _, err) = try runTool(arguments)
+            #expect(status == 64 && err.hasPrefix("error: ") && err.contains(option), "\(arguments): \(err)")
+        }
+    }
+
     /// The keys every `evaluate` report has, whatever the family.
     static let evaluateKeys = ["command", "model", "kind", "family", "evaluated_on", "data", "pairs", "accuracy", "log_loss",
                                "brier_score", "ece", "reliability"]
@@ -267,6 +287,12 @@ struct SurfaceTests {
             let (unknown, _, unknownErr) = try runTool(trainArguments)
             #expect(unknown == 1 && unknownErr.contains("test_users.csv, line 3: user 'stranger'"), "\(unknownErr)")
             _ = try run(trainArguments + ["--allow-unknown-users", "--quiet"])
+            let summary = try jsonObject(folder.appendingPathComponent("out/summary.json"))
+            let model = try #require((summary["models"] as? [[String: Any]])?.first)
+            #expect(model["evaluated_on"] as? String == "test")
+            let reason = try #require(model["stop_reason"] as? String)
+            #expect(reason == reason.lowercased() && !reason.contains("-"), "\(reason)")
+            #expect((model["test"] as? [String: Any])?["per_user"] is [[String: Any]])
         }
     }
 }

@@ -80,7 +80,7 @@ struct ExperimentRegret: ParsableCommand {
         let blasThreads = BLASRuntime.threadCount
         BLASRuntime.setThreadCount(1)
         defer { BLASRuntime.setThreadCount(blasThreads) }
-        let stderr = StandardError(quiet: reportOptions.quiet || isatty(2) == 0)
+        let stderr = StandardError(quiet: reportOptions.quiet)
         stderr.write("regret experiment: \(mdps) MDPs, sizes \(configuration.preferenceCounts), labels \(labels.rawValue), \(noise.rawValue), seed \(seed)\n")
         let result = try RegretExperiment.run(configuration) { line in stderr.write(line + "\n") }
         print(Self.table(result))

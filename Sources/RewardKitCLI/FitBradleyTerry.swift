@@ -27,7 +27,7 @@ struct FitBradleyTerry: ParsableCommand {
     }
 
     @OptionGroup(title: "Input") var input: ComparisonInputOptions
-    @OptionGroup(title: "Penalty") var penalty: PenaltyOptions
+    @OptionGroup(title: "Penalty (default 0)") var penalty: PenaltyOptions
     @Option(help: "Tie model: none (a tie is half a win for each side), davidson, rao-kupper.") var ties: TiesOption = .none
     @Option(help: "Link: bradley-terry (logistic) or thurstone (probit, Case V).") var link: LinkOption?
     @Option(help: ArgumentHelp("Old spelling of --link.", visibility: .hidden)) var model: LinkOption?

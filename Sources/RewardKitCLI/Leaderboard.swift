@@ -35,7 +35,7 @@ struct LeaderboardCommand: ParsableCommand {
     @Option(help: "Fix one item's rating: ITEM=RATING.") var anchor: String?
     @Option(help: "Rating scale: elo (400/ln10 points per logit) or logit.") var scale: ScaleOption = .elo
     @Option(help: "Elo rating of the average item (without --anchor).") var eloBase: Double = 1000
-    @OptionGroup(title: "Penalty") var penalty: PenaltyOptions
+    @OptionGroup(title: "Penalty (default 0)") var penalty: PenaltyOptions
     @OptionGroup(title: "Intervals (default: hessian; --bootstrap N > 0 selects bootstrap)") var intervalOptions: IntervalOptions
     @OptionGroup var seedOptions: SeedOptions
     @OptionGroup(title: "Display") var display: DisplayOptions

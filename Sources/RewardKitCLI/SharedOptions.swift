@@ -130,7 +130,7 @@ func url(_ path: String) -> URL { URL(fileURLWithPath: path) }
 /// `--report FILE` (JSON) and `--quiet`.
 struct ReportOptions: ParsableArguments {
     @Option(help: "Write the JSON report to this file.") var report: String?
-    @Flag(help: "No progress lines on standard error (progress is shown only when standard error is a terminal).") var quiet = false
+    @Flag(help: "No progress on standard error (otherwise: a progress bar on a terminal, plain lines when redirected).") var quiet = false
 
     /// A progress printer, unless quiet.
     func progress(_ label: String) -> ProgressPrinter? { quiet ? nil : ProgressPrinter(label: label) }

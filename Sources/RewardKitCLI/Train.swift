@@ -24,7 +24,7 @@ struct Train: ParsableCommand {
     @Flag(help: "List the model families and exit.") var list = false
     @Flag(help: "Score test users that users.csv does not name with the population model instead of failing.")
     var allowUnknownUsers = false
-    @Flag(help: "No progress lines on standard error (progress is shown only when standard error is a terminal).") var quiet = false
+    @Flag(help: "No progress on standard error (otherwise: a progress bar on a terminal, plain lines when redirected).") var quiet = false
     @Option(help: ArgumentHelp("Regenerate the default data set into this folder and exit.", visibility: .hidden))
     var generateDefaultData: String?
 

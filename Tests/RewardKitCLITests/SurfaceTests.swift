@@ -174,6 +174,25 @@ struct SurfaceTests {
         }
     }
 
+    @Test("the models `train` writes (gpm, maxmin-em, pal-b) evaluate to the accuracy train reports")
+    func evaluateTrainModels() throws {
+        try withFolder { folder in
+            let output = folder.appendingPathComponent("report")
+            _ = try run(["train", "--only", "gpm,maxmin-em,pal-b", "--output-dir", output.path, "--quiet"])
+            let summary = try jsonObject(output.appendingPathComponent("summary.json"))
+            for model in summary["models"] as? [[String: Any]] ?? [] {
+                let name = try #require(model["name"] as? String)
+                let trained = try #require((model["test"] as? [String: Any])?["accuracy"] as? Double)
+                let (out, _) = try run(["evaluate", "--model", output.appendingPathComponent("models/\(name).rkmodel").path,
+                                        "--chosen", Self.embedding("test_chosen.npy"), "--rejected", Self.embedding("test_rejected.npy"),
+                                        "--users", Self.embedding("test_users.csv"), "--groups", Self.embedding("groups.csv"), "--json"])
+                let metrics = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any] ?? [:]
+                #expect(abs((metrics["accuracy"] as? Double ?? -1) - trained) < 1e-9, "\(name)")
+                #expect((metrics["per_group"] as? [[String: Any]])?.count == 2, "\(name)")
+            }
+        }
+    }
+
     @Test("fit mixture: without test files nothing is called test_accuracy, a table is printed, per-group results are a list")
     func mixtureReports() throws {
         try withFolder { folder in

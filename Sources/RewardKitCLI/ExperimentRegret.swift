@@ -45,14 +45,14 @@ struct ExperimentRegret: ParsableCommand {
     @Option(help: "deterministic (ties labelled 0.5) or stochastic (logistic, temperature 1) labels.")
     var noise: Noise = .deterministic
 
-    @Option(help: "Seed of boards, libraries, data and restarts.")
-    var seed: UInt64 = 0
+    @OptionGroup var seedOptions: SeedOptions
 
     @Option(help: "Random reward vectors drawn for each MDP's successor-feature library.")
     var libraryRewards: Int = 1000
 
-    @Option(help: "Write a JSON report to this file.")
-    var report: String?
+    @OptionGroup(title: "Report") var reportOptions: ReportOptions
+
+    var seed: UInt64 { seedOptions.seed }
 
     func validate() throws {
         guard mdps > 0 else { throw ValidationError("--mdps must be positive, got \(mdps)") }
@@ -80,12 +80,14 @@ struct ExperimentRegret: ParsableCommand {
         let blasThreads = BLASRuntime.threadCount
         BLASRuntime.setThreadCount(1)
         defer { BLASRuntime.setThreadCount(blasThreads) }
-        let stderr = StandardError()
+        let stderr = StandardError(quiet: reportOptions.quiet)
         stderr.write("regret experiment: \(mdps) MDPs, sizes \(configuration.preferenceCounts), labels \(labels.rawValue), \(noise.rawValue), seed \(seed)\n")
         let result = try RegretExperiment.run(configuration) { line in stderr.write(line + "\n") }
         print(Self.table(result))
-        if let report {
-            try AtomicFileWriter.write(try JSONValue(encoding: result).serialized(pretty: true) + "\n", to: URL(fileURLWithPath: report))
+        if let report = reportOptions.report {
+            var json = try JSONValue(encoding: result).objectValue ?? [:]
+            json["command"] = "experiment regret"
+            try reportOptions.write(.object(json))
             stderr.write("report written to \(report)\n")
         }
     }
@@ -110,7 +112,10 @@ struct ExperimentRegret: ParsableCommand {
 /// Thread-safe writes of progress lines to standard error.
 private final class StandardError: @unchecked Sendable {
     private let lock = NSLock()
+    private let quiet: Bool
+    init(quiet: Bool) { self.quiet = quiet }
     func write(_ text: String) {
+        if quiet { return }
         lock.lock()
         defer { lock.unlock() }
         FileHandle.standardError.write(Data(text.utf8))

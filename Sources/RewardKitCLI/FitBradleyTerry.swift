@@ -3,7 +3,7 @@ import Foundation
 import RewardKit
 
 /// `rewardkit fit bradley-terry`: item strengths from a comparison file, with optional ties,
-/// intervals, a CSV of strengths and a JSON fit report.
+/// intervals, a CSV of strengths, a model file and a JSON fit report.
 struct FitBradleyTerry: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bradley-terry",
@@ -11,130 +11,86 @@ struct FitBradleyTerry: ParsableCommand {
         discussion: """
         The comparison file is CSV with a header (columns winner, loser and optionally tie (0/1), \
         annotator, weight, in any order) or JSON Lines with the same keys (.jsonl). The objective is \
-        −log-likelihood + (λ/2)‖θ‖²; choix's opt_pairwise(alpha) corresponds to λ = 2·alpha. \
-        Strengths are centered to mean zero. Without --output the leaderboard is printed.
+        −log-likelihood + (λ/2)‖θ‖² (default λ = 0); choix's opt_pairwise(alpha) corresponds to λ = 2·alpha. \
+        Strengths are centered to mean zero. --output writes the strengths CSV; without it the \
+        leaderboard is printed, with the interval level, the failed replicates and flagged intervals. \
+        --model-out writes a model file that `rewardkit evaluate --model` reads.
         """
     )
 
-    enum TiesOption: String, ExpressibleByArgument, CaseIterable {
-        case none, davidson, raoKupper = "rao-kupper"
-    }
-
-    enum ModelOption: String, ExpressibleByArgument, CaseIterable {
+    enum LinkOption: String, ExpressibleByArgument, CaseIterable {
         case bradleyTerry = "bradley-terry", thurstone
-    }
-
-    enum IntervalsOption: String, ExpressibleByArgument, CaseIterable {
-        case none, hessian, bootstrap
     }
 
     enum SolverOption: String, ExpressibleByArgument, CaseIterable {
         case automatic, newton, mm, truncatedNewton = "truncated-newton"
     }
 
-    @Option(help: "Comparison file (.csv, or .jsonl for JSON Lines).")
-    var comparisons: String
-
-    @Option(name: .customLong("l2"), help: "L2 penalty λ in (λ/2)‖θ‖² (0: maximum likelihood).")
-    var l2: Double = 0
-
-    @Option(help: "Tie model: none (a tie is half a win for each side), davidson, rao-kupper.")
-    var ties: TiesOption = .none
-
-    @Option(help: "Pairwise model: bradley-terry (logistic) or thurstone (probit, Case V).")
-    var model: ModelOption = .bradleyTerry
-
-    @Option(help: "Intervals: none, hessian (± z·standard error), bootstrap (percentile).")
-    var intervals: IntervalsOption = .none
-
-    @Option(help: "Write strengths as CSV (item,strength[,std_error,lower,upper]) to this file.")
-    var output: String?
-
-    @Option(help: "Write the fit report as JSON to this file.")
-    var report: String?
-
-    @Option(help: "Bootstrap resamples (with --intervals bootstrap).")
-    var bootstrapSamples: Int = 200
-
-    @Option(help: "Seed of the bootstrap resamples.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Confidence level of the intervals.")
-    var level: Double = 0.95
-
-    @Option(help: "Solver: automatic, newton, mm, truncated-newton.")
-    var solver: SolverOption = .automatic
-
-    @Option(help: "Items in the printed win-probability matrix.")
-    var top: Int = 10
+    @OptionGroup(title: "Input") var input: ComparisonInputOptions
+    @OptionGroup(title: "Penalty (default 0)") var penalty: PenaltyOptions
+    @Option(help: "Tie model: none (a tie is half a win for each side), davidson, rao-kupper.") var ties: TiesOption = .none
+    @Option(help: "Link: bradley-terry (logistic) or thurstone (probit, Case V).") var link: LinkOption?
+    @Option(help: ArgumentHelp("Old spelling of --link.", visibility: .hidden)) var model: LinkOption?
+    @Option(help: "Solver: automatic, newton, mm, truncated-newton.") var solver: SolverOption = .automatic
+    @OptionGroup(title: "Intervals") var intervalOptions: IntervalOptions
+    @OptionGroup var seedOptions: SeedOptions
+    @OptionGroup(title: "Display") var display: DisplayOptions
+    @Option(help: "Write the strengths as CSV (item,strength[,std_error,lower,upper]) to this file (the main result).") var output: String?
+    @OptionGroup(title: "Model output") var modelOutput: ModelOutputOptions
+    @OptionGroup(title: "Report") var reportOptions: ReportOptions
 
     func validate() throws {
-        guard l2.isFinite && l2 >= 0 else { throw ValidationError("--l2 must be a finite number ≥ 0, got \(l2)") }
-        guard bootstrapSamples >= 2 else { throw ValidationError("--bootstrap-samples must be at least 2") }
-        guard level > 0 && level < 1 else { throw ValidationError("--level must be between 0 and 1") }
-        guard top >= 0 else { throw ValidationError("--top must be ≥ 0") }
+        if link != nil && model != nil { throw ValidationError("give --link once (--model is its old spelling)") }
+        _ = try input.required()
     }
 
-    func fail(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        return ExitCode.failure
-    }
+    var resolvedLink: LinkOption { link ?? model ?? .bradleyTerry }
 
     func run() throws {
+        let comparisons = try input.required()
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let data: ComparisonSet
-        do {
-            data = try ComparisonSet.load(contentsOf: URL(fileURLWithPath: comparisons))
-        } catch {
-            throw fail(error.description)
-        }
+        let data = try ComparisonSet.load(contentsOf: url(comparisons))
         let loadSeconds = (clock.now - loadStart).inSeconds
+        let l2 = penalty.l2 ?? 0
 
-        let tieModel: BradleyTerry.TieModel = switch ties {
-        case .none: .halfWins
-        case .davidson: .davidson
-        case .raoKupper: .raoKupper
-        }
         let solverChoice: BradleyTerry.Solver = switch solver {
         case .automatic: .automatic
         case .newton: .newtonCholesky
         case .mm: .minorizationMaximization
         case .truncatedNewton: .truncatedNewton
         }
-        let estimator = BradleyTerry(.init(l2Penalty: l2, link: model == .thurstone ? .thurstone : .bradleyTerry,
-                                           ties: tieModel, solver: solverChoice))
+        let estimator = BradleyTerry(.init(l2Penalty: l2, link: resolvedLink == .thurstone ? .thurstone : .bradleyTerry,
+                                           ties: ties.model, solver: solverChoice))
         let fitted: BradleyTerryModel
-        do {
-            fitted = try estimator.fit(data)
-        } catch {
-            throw fail(error.description)
-        }
+        do { fitted = try estimator.fit(data) } catch { throw CLIError("\(comparisons): \(error)") }
         var strengthIntervals: StrengthIntervals? = nil
-        var intervalSeconds = 0.0
+        let intervals = intervalOptions.kind(default: .none)
         let intervalStart = clock.now
         do {
             switch intervals {
             case .none: break
-            case .hessian: strengthIntervals = try fitted.hessianIntervals(level: level)
+            case .hessian: strengthIntervals = try fitted.hessianIntervals(level: intervalOptions.level)
             case .bootstrap:
-                strengthIntervals = try estimator.bootstrapIntervals(data, model: fitted, samples: bootstrapSamples,
-                                                                     level: level, seed: seed)
+                strengthIntervals = try estimator.bootstrapIntervals(data, model: fitted, samples: intervalOptions.samples,
+                                                                     level: intervalOptions.level, seed: seedOptions.seed,
+                                                                     interval: intervalOptions.bootstrapIntervalKind)
             }
         } catch {
-            throw fail(error.description)
+            throw CLIError("\(comparisons): \(error)")
         }
-        intervalSeconds = (clock.now - intervalStart).inSeconds
-        let board = Leaderboard(model: fitted, comparisons: data, intervals: strengthIntervals, topCount: top)
+        let intervalSeconds = (clock.now - intervalStart).inSeconds
+        let board = Leaderboard(model: fitted, comparisons: data, intervals: strengthIntervals, topCount: display.top)
+        let summary = strengthIntervals.map { IntervalSummary(intervals: $0, items: fitted.items) }
 
         if let output {
-            do {
-                try AtomicFileWriter.write(board.strengthsCSV(), to: URL(fileURLWithPath: output))
-            } catch {
-                throw fail("cannot write \(output): \(error.detail)")
+            do { try AtomicFileWriter.write(board.strengthsCSV(), to: url(output)) } catch {
+                throw CLIError("\(output): cannot write: \(error.detail)")
             }
         } else {
-            var text = board.formattedTable() + "\n"
+            var text = board.formattedTable()
+            if let summary { text = summary.annotate(table: text, rankedItems: board.entries.map(\.item)) }
+            text += "\n"
             if let nu = fitted.tieParameter {
                 text += "\n\(ties == .davidson ? "Davidson ν" : "Rao–Kupper θ") = \(String(format: "%.4f", nu))"
                 if let range = strengthIntervals?.tieInterval {
@@ -148,50 +104,55 @@ struct FitBradleyTerry: ParsableCommand {
             let r = fitted.report
             text += "\n\(data.itemCount) items, \(data.count) comparisons; log-likelihood \(r.logLikelihood), "
                 + "\(r.iterations) iterations (\(r.solver.rawValue)), max |gradient| \(r.maxAbsGradient), "
-                + "\(r.converged ? "converged" : "NOT converged: \(r.stopReason.rawValue)")\n"
+                + "\(r.converged ? "converged" : "NOT converged: \(snakeCase(r.stopReason.rawValue))")\n"
             print(text, terminator: "")
         }
+        try modelOutput.write(fitted.modelFile(extraMetadata: ["trained_by": "rewardkit fit bradley-terry"]))
 
-        if let report {
-            let r = fitted.report
-            var json: [String: JSONValue] = [
-                "log_likelihood": .number(r.logLikelihood),
-                "objective": .number(r.objective),
-                "iterations": .number(Double(r.iterations)),
-                "inner_iterations": .number(Double(r.innerIterations)),
-                "converged": .bool(r.converged),
-                "max_abs_gradient": .number(r.maxAbsGradient),
-                "fit_seconds": .number(r.seconds),
-                "load_seconds": .number(loadSeconds),
-                "items": .number(Double(data.itemCount)),
-                "comparisons": .number(Double(data.count)),
-                "ties_in_data": .number(Double(data.ties.filter { $0 }.count)),
-                "distinct_pairs": .number(Double(fitted.data.pairCount)),
-                "l2": .number(l2),
-                "model": .string(model.rawValue),
-                "tie_model": .string(ties.rawValue),
-                "solver": .string(r.solver.rawValue),
-                "stop_reason": .string(r.stopReason.rawValue),
-                "intervals": .string(intervals.rawValue),
-            ]
-            if let nu = fitted.tieParameter { json["tie_parameter"] = .number(nu) }
-            if let range = strengthIntervals?.tieInterval {
-                json["tie_parameter_interval"] = [.number(range.lowerBound), .number(range.upperBound)]
-            }
-            if let strengthIntervals {
-                json["level"] = .number(strengthIntervals.level)
-                json["interval_seconds"] = .number(intervalSeconds)
-                if case .bootstrap(let samples, let failed, _) = strengthIntervals.method {
-                    json["bootstrap_samples"] = .number(Double(samples))
-                    json["bootstrap_failed"] = .number(Double(failed))
-                    json["seed"] = .number(Double(seed))
-                }
-            }
-            do {
-                try AtomicFileWriter.write(JSONValue.object(json).serialized(pretty: true) + "\n", to: URL(fileURLWithPath: report))
-            } catch {
-                throw fail("cannot write \(report): \(error.detail)")
+        let r = fitted.report
+        var json: [String: JSONValue] = [
+            "command": "fit bradley-terry",
+            "log_likelihood": .number(r.logLikelihood),
+            "objective": .number(r.objective),
+            "iterations": .number(Double(r.iterations)),
+            "inner_iterations": .number(Double(r.innerIterations)),
+            "converged": .bool(r.converged),
+            "max_abs_gradient": .number(r.maxAbsGradient),
+            "fit_seconds": .number(r.seconds),
+            "load_seconds": .number(loadSeconds),
+            "items": .number(Double(data.itemCount)),
+            "comparisons": .number(Double(data.count)),
+            "ties_in_data": .number(Double(data.ties.filter { $0 }.count)),
+            "distinct_pairs": .number(Double(fitted.data.pairCount)),
+            "l2": .number(l2),
+            "link": .string(resolvedLink.rawValue),
+            "model": .string(resolvedLink.rawValue),   // deprecated: the old name of "link"
+            "tie_model": .string(snakeCase(ties.rawValue)),
+            "solver": .string(snakeCase(r.solver.rawValue)),
+            "stop_reason": .string(snakeCase(r.stopReason.rawValue)),
+            "intervals": .string(intervals.rawValue),
+            "evaluated_on": "train",
+            "strengths": .array(board.entries.map { e in
+                var entry: [String: JSONValue] = ["item": .string(e.item), "strength": .number(e.strength)]
+                if let se = e.standardError { entry["std_error"] = .number(se) }
+                if let lower = e.lower, let upper = e.upper { entry["lower"] = .number(lower); entry["upper"] = .number(upper) }
+                return .object(entry)
+            }),
+        ]
+        if let nu = fitted.tieParameter { json["tie_parameter"] = .number(nu) }
+        if let range = strengthIntervals?.tieInterval {
+            json["tie_parameter_interval"] = [.number(range.lowerBound), .number(range.upperBound)]
+        }
+        if let strengthIntervals, let summary {
+            json["level"] = .number(strengthIntervals.level)
+            json["interval_seconds"] = .number(intervalSeconds)
+            for (key, value) in summary.json { json[key] = value }
+            if let samples = summary.samples {
+                json["bootstrap_samples"] = .number(Double(samples))        // deprecated: bootstrap_replicates
+                json["bootstrap_failed"] = .number(Double(summary.failed))  // deprecated: failed_replicates
+                json["seed"] = .number(Double(seedOptions.seed))
             }
         }
+        try reportOptions.write(.object(json))
     }
 }

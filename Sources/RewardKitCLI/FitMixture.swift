@@ -10,12 +10,15 @@ struct MixtureFit: ParsableCommand {
         abstract: "Fit a mixture of reward models over users (maxmin-em, pal-a, pal-b) and report per-group accuracy.",
         discussion: """
         Features are .npy matrices (float32 or float64); users.csv has header `user` and one row per \
-        pair; groups.csv has header `user,group`. maxmin-em runs hard EM (the paper) from a k-means++ \
-        start with λ = 1e-4; pal-a and pal-b are trained by the minibatch trainer (Adam 1e-2, batch \
-        256, --epochs). The report (JSON) holds test accuracy overall, per true group and worst group, \
-        the single Bradley–Terry baseline, purity and adjusted Rand index of the discovered \
-        components against the groups, the log-likelihood (EM) or loss (PAL) trace and the fit time. \
-        Without test files the training pairs are scored.
+        pair; groups.csv has header `user,group` and must name every user. maxmin-em runs hard EM (the \
+        paper) from a k-means++ start with λ = 1e-4 (3 restarts); pal-a and pal-b are trained by the \
+        minibatch trainer (defaults: Adam 1e-2, batch 256, 20 epochs). Prints a table of accuracy \
+        overall, per group and worst group next to the single Bradley–Terry baseline, purity and \
+        adjusted Rand index of the discovered components against the groups; --report writes it as \
+        JSON. With --test-* files the metrics are on the test pairs (evaluated_on: test, keys test_*); \
+        without, on the training pairs (evaluated_on: train, keys train_*). A test user that the \
+        training users.csv does not name is an error, or with --allow-unknown-users is scored with the \
+        population model (EM: the mixing weights; PAL: the mean user weights).
         """
     )
 
@@ -29,48 +32,41 @@ struct MixtureFit: ParsableCommand {
 
     @Option(help: "maxmin-em, pal-a or pal-b.") var method: Method
     @Option(help: "Number of components / prototypes K.") var components: Int
-    @Option(help: "Chosen features (.npy, n×d).") var chosen: String
-    @Option(help: "Rejected features (.npy, n×d).") var rejected: String
-    @Option(help: "users.csv (header `user`, one row per pair).") var users: String
-    @Option(help: "Test chosen features (.npy).") var testChosen: String?
-    @Option(help: "Test rejected features (.npy).") var testRejected: String?
-    @Option(help: "Test users.csv.") var testUsers: String?
-    @Option(help: "groups.csv (header `user,group`).") var groups: String?
+    @OptionGroup(title: "Input") var input: FeatureInputOptions
     @Option(help: "Component head (EM) or projector (PAL): linear or mlp (one hidden layer of 64).") var head: HeadOption = .linear
-    @Option(help: "Training epochs (PAL).") var epochs: Int = 20
-    @Option(help: "Seed of initialization and shuffles.") var seed: UInt64 = 0
-    @Option(help: "Write the fitted model (RewardKit model file) here.") var output: String?
-    @Option(help: "Write the JSON report here (otherwise it is printed).") var report: String?
+    @OptionGroup(title: "Training (PAL; defaults epochs 20, batch 256, learning rate 1e-2)") var training: TrainingOptions
+    @OptionGroup var seedOptions: SeedOptions
+    @OptionGroup(title: "Model output") var modelOutput: ModelOutputOptions
+    @Option(help: ArgumentHelp("Old spelling of --model-out.", visibility: .hidden)) var output: String?
+    @OptionGroup(title: "Report") var reportOptions: ReportOptions
+
+    var seed: UInt64 { seedOptions.seed }
+    var epochs: Int { training.epochs ?? 20 }
 
     func validate() throws {
         guard components >= 1 else { throw ValidationError("--components must be ≥ 1") }
-        guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1") }
-        let test = [testChosen, testRejected, testUsers].compactMap { $0 }.count
-        guard test == 0 || test == 3 else {
+        _ = try input.requiredFeatures()
+        guard input.users != nil else { throw ValidationError("missing --users users.csv") }
+        try training.rejectEarlyStopping(by: "fit mixture")
+        if method != .palB { try input.reject(["--prompt", "--test-prompt"], by: "fit mixture --method \(method.rawValue)") }
+        if modelOutput.modelOut != nil && output != nil { throw ValidationError("give --model-out once (--output is its old spelling)") }
+        if input.testChosen != nil && input.testUsers == nil {
             throw ValidationError("give all of --test-chosen, --test-rejected and --test-users, or none")
         }
     }
 
     func run() throws {
-        let train = try FeaturePairs<Double>.load(chosen: URL(fileURLWithPath: chosen),
-                                                  rejected: URL(fileURLWithPath: rejected),
-                                                  users: URL(fileURLWithPath: users))
-        try train.checkMagnitude(sources: FeaturePairSources(chosen: chosen, rejected: rejected, users: users))
-        var test = train
-        var evaluatedOn = "train"
-        if let testChosen, let testRejected, let testUsers {
-            test = try FeaturePairs<Double>.load(chosen: URL(fileURLWithPath: testChosen),
-                                                 rejected: URL(fileURLWithPath: testRejected),
-                                                 users: URL(fileURLWithPath: testUsers), knownUsers: train.users)
-            try test.checkMagnitude(sources: FeaturePairSources(chosen: testChosen, rejected: testRejected, users: testUsers))
-            evaluatedOn = "test"
-        }
-        guard test.dimension == train.dimension else {
-            throw DataError(file: testChosen ?? chosen, reason: .dimensionMismatch(expected: train.dimension, found: test.dimension))
-        }
-        let userTable = test.users   // train users first, then users seen only in the test set
-        let groupTable = try groups.map { try UserGroups.load(URL(fileURLWithPath: $0)) }
-        let groupOfUser = try groupTable.map { try $0.groupIndices(for: userTable, source: groups!) }
+        let train = try input.loadTrain(Double.self)
+        let usersSource = input.users ?? "users.csv"
+        let loaded = try input.loadTest(Double.self, known: train.users, dimension: train.dimension, knownSource: usersSource)
+        let test = loaded ?? train
+        let evaluatedOn = loaded == nil ? "train" : "test"
+        let userTable = test.users   // train users first, then (with --allow-unknown-users) users seen only in the test set
+        let groupTable = try input.loadGroups()
+        let groupsSource = input.groups ?? "groups.csv"
+        try input.checkGroups(groupTable, cover: userTable)
+        let groupOfUser = try groupTable.map { try $0.groupIndices(for: userTable, source: groupsSource) }
+        let trainUserCount = train.users.count
 
         let clock = ContinuousClock()
         let start = clock.now
@@ -85,6 +81,7 @@ struct MixtureFit: ParsableCommand {
                 componentCount: components, head: head == .linear ? .linear : .mlp(hiddenSizes: [64]),
                 assignment: .hard, initialization: .kMeansPlusPlus(), restarts: 3, seed: seed)
             let model = try em.fit(train)
+            // A user index outside the model's users is scored with the mixing weights.
             probabilities = model.preferenceProbabilities(chosen: test.chosen, rejected: test.rejected, users: test.userIDs!)
             discovered = model.assignments
             trace = model.logLikelihoodTrace
@@ -94,29 +91,33 @@ struct MixtureFit: ParsableCommand {
         case .palA, .palB:
             let projector: PALProjector = head == .linear ? .linear(outputSize: 32) : .mlp(hiddenSizes: [64], outputSize: 32)
             var generator = SeededGenerator(seed: seed)
-            let trainer = PairwiseTrainer(configuration: .init(epochs: epochs, batchSize: 256, seed: seed))
-            var adam = Adam<Double>(learningRate: 1e-2)
+            let trainer = PairwiseTrainer(configuration: .init(epochs: epochs, batchSize: training.batchSize ?? 256, seed: seed))
+            var adam = Adam<Double>(learningRate: training.learningRate ?? 1e-2)
             let fitReport: FitReport
+            let observer = reportOptions.progress(method.rawValue)
             if method == .palA {
                 var model = PALIdealPointModel<Double>(inputSize: train.dimension, projector: projector, prototypeCount: components,
-                                                       userCount: userTable.count, using: &generator)
-                fitReport = trainer.fit(&model, on: FeaturePairsView(train), optimizer: &adam)
-                probabilities = PairwiseTrainer.preferenceLogits(model, on: FeaturePairsView(test)).map { Double.sigmoid($0) }
+                                                       userCount: trainUserCount, using: &generator)
+                fitReport = trainer.fit(&model, on: FeaturePairsView(train), optimizer: &adam, observer: observer)
                 discovered = model.dominantPrototypes
                 modelFile = model.modelFile
+                Self.addPopulationUsers(&model, to: userTable.count)
+                probabilities = PairwiseTrainer.preferenceLogits(model, on: FeaturePairsView(test)).map { Double.sigmoid($0) }
             } else {
                 var model = PALCosineMixtureModel<Double>(inputSize: train.dimension, projector: projector, prototypeCount: components,
-                                                          userCount: userTable.count, promptSize: train.promptDimension, using: &generator)
-                fitReport = trainer.fit(&model, on: FeaturePairsView(train), optimizer: &adam)
-                probabilities = PairwiseTrainer.preferenceLogits(model, on: FeaturePairsView(test)).map { Double.sigmoid($0) }
+                                                          userCount: trainUserCount, promptSize: train.promptDimension, using: &generator)
+                fitReport = trainer.fit(&model, on: FeaturePairsView(train), optimizer: &adam, observer: observer)
                 discovered = model.dominantPrototypes
                 extra["scale"] = .number(model.scale)
                 modelFile = model.modelFile
+                Self.addPopulationUsers(&model, to: userTable.count)
+                probabilities = PairwiseTrainer.preferenceLogits(model, on: FeaturePairsView(test)).map { Double.sigmoid($0) }
             }
+            // PAL model files carry no user names; evaluate maps users.csv through these.
+            modelFile.metadata["users"] = .array(train.users.names.map { .string($0) })
             trace = fitReport.epochs.map(\.trainLoss)
         }
-        let elapsed = clock.now - start
-        let fitSeconds = elapsed.inSeconds
+        let fitSeconds = (clock.now - start).inSeconds
 
         // The single Bradley–Terry baseline on the same pairs.
         let baseline: [Double]
@@ -131,55 +132,107 @@ struct MixtureFit: ParsableCommand {
         }
 
         // No report shows a metric of an undefined prediction.
+        let sources = loaded == nil ? input.trainSources : input.testSources
         for (predictions, what) in [(probabilities, "\(method.rawValue) model"), (baseline, "baseline")] {
             do throws(PreferenceEvaluationError) {
                 _ = try PreferenceEvaluation.checked(probabilities: predictions)
             } catch {
-                let sources = FeaturePairSources(chosen: testChosen ?? chosen, rejected: testRejected ?? rejected)
                 throw DataError(file: sources.chosen, line: error.pair, reason: .invalidValue(
                     "\(error) (\(what)); the features of this pair (in \(sources.chosen) and \(sources.rejected)) are too large for the model"))
             }
         }
         let correct = probabilities.map { $0 > 0.5 }
         let baselineCorrect = baseline.map { $0 > 0.5 }
+        let ids = test.userIDs!
+        let accuracy = Self.share(correct), baselineAccuracy = Self.share(baselineCorrect)
+        let prefix = evaluatedOn   // "test_" keys only for test pairs
+        let unknownPairs = ids.filter { $0 >= trainUserCount }.count
         var record: [String: JSONValue] = [
+            "command": "fit mixture",
             "method": .string(method.rawValue), "components": .number(Double(components)), "head": .string(head.rawValue),
             "evaluated_on": .string(evaluatedOn),
-            "test_accuracy": .number(Self.share(correct)),
-            "baseline_test_accuracy": .number(Self.share(baselineCorrect)),
+            "pairs": .number(Double(test.count)),
+            "accuracy": .number(accuracy),
+            "baseline_accuracy": .number(baselineAccuracy),
+            "\(prefix)_accuracy": .number(accuracy),
+            "baseline_\(prefix)_accuracy": .number(baselineAccuracy),
+            "unknown_user_pairs": .number(Double(unknownPairs)),
             "log_likelihood_trace": .array(trace.map { .number($0) }),
             "trace_kind": .string(method == .maxminEM ? "penalized log-likelihood per EM iteration" : "mean train loss per epoch"),
             "fit_seconds": .number(fitSeconds),
-            "per_user_test_accuracy": Self.accuracyByLabel(correct, labels: test.userIDs!, names: userTable.names),
-            "per_component_test_accuracy": Self.accuracyByLabel(
-                correct, labels: test.userIDs!.map { discovered[$0] }, names: (0..<components).map { "\($0)" }),
+            "per_user": perGroupJSON(correct: correct, labels: ids, names: userTable.names),
+            "per_component": perGroupJSON(correct: correct, labels: ids.map { $0 < discovered.count ? discovered[$0] : components },
+                                          names: (0..<components).map { "\($0)" } + ["population"]),
+            // deprecated dictionaries (name → accuracy), kept for earlier readers:
+            "per_user_\(prefix)_accuracy": Self.accuracyByLabel(correct, labels: ids, names: userTable.names),
+            "per_component_\(prefix)_accuracy": Self.accuracyByLabel(
+                correct, labels: ids.map { $0 < discovered.count ? discovered[$0] : components },
+                names: (0..<components).map { "\($0)" } + ["population"]),
         ]
         for (k, v) in extra { record[k] = v }
+        var grouped: GroupedAccuracy?, baselineGrouped: GroupedAccuracy?
         if let groupTable, let groupOfUser {
-            let pairGroups = test.userIDs!.map { groupOfUser[$0] }
-            let grouped = GroupedAccuracy(correct: correct, labelOfPair: pairGroups, names: groupTable.groupNames)
-            let baselineGrouped = GroupedAccuracy(correct: baselineCorrect, labelOfPair: pairGroups, names: groupTable.groupNames)
-            record["per_group_test_accuracy"] = Self.object(grouped)
-            record["baseline_per_group_test_accuracy"] = Self.object(baselineGrouped)
-            record["worst_group_test_accuracy"] = .number(grouped.worst?.accuracy ?? .nan)
-            record["worst_group"] = grouped.worst.map { .string($0.name) } ?? .null
-            record["baseline_worst_group_test_accuracy"] = .number(baselineGrouped.worst?.accuracy ?? .nan)
-            let trainUsers = Array(0..<train.users.count)
+            let pairGroups = ids.map { groupOfUser[$0] }
+            let g = GroupedAccuracy(correct: correct, labelOfPair: pairGroups, names: groupTable.groupNames)
+            let b = GroupedAccuracy(correct: baselineCorrect, labelOfPair: pairGroups, names: groupTable.groupNames)
+            grouped = g
+            baselineGrouped = b
+            record["per_group"] = perGroupJSON(g)
+            record["baseline_per_group"] = perGroupJSON(b)
+            record["worst_group"] = g.worst.map { .string($0.name) } ?? .null
+            record["worst_group_accuracy"] = .number(g.worst?.accuracy ?? .nan)
+            record["baseline_worst_group_accuracy"] = .number(b.worst?.accuracy ?? .nan)
+            record["per_group_\(prefix)_accuracy"] = Self.object(g)                 // deprecated: per_group
+            record["baseline_per_group_\(prefix)_accuracy"] = Self.object(b)        // deprecated: baseline_per_group
+            record["worst_group_\(prefix)_accuracy"] = .number(g.worst?.accuracy ?? .nan)
+            record["baseline_worst_group_\(prefix)_accuracy"] = .number(b.worst?.accuracy ?? .nan)
+            let trainUsers = Array(0..<trainUserCount)
             let truth = trainUsers.map { groupOfUser[$0] }, found = trainUsers.map { discovered[$0] }
             record["purity"] = .number(ClusteringAgreement.purity(predicted: found, truth: truth))
             record["adjusted_rand_index"] = .number(ClusteringAgreement.adjustedRandIndex(found, truth))
         } else {
-            record["worst_group_test_accuracy"] = .null
+            record["worst_group_accuracy"] = .null
+            record["worst_group_\(prefix)_accuracy"] = .null
             record["purity"] = .null
             record["adjusted_rand_index"] = .null
         }
-        if let output { try modelFile.write(to: URL(fileURLWithPath: output)) }
-        let text = JSONValue.object(record).serialized(pretty: true)
-        if let report {
-            try AtomicFileWriter.write(Array(text.utf8), to: URL(fileURLWithPath: report))
-        } else {
-            print(text)
+        if let path = modelOutput.modelOut ?? output { try modelFile.write(to: url(path)) }
+        if let safetensors = modelOutput.safetensors { try modelFile.safeTensorsExport().write(to: url(safetensors)) }
+        try reportOptions.write(.object(record))
+
+        // The table.
+        func f(_ x: Double) -> String { x.isFinite ? String(format: "%.4f", x) : "—" }
+        print("\(method.rawValue), K = \(components), \(head.rawValue) heads; \(train.count) training pairs, \(trainUserCount) users; "
+              + String(format: "fit %.2f s", fitSeconds))
+        print("evaluated on the \(evaluatedOn) pairs (\(test.count))" + (unknownPairs > 0 ? ", \(unknownPairs) of them by users unknown to the training data (population model)" : ""))
+        print("  " + "".padded(14) + "model".leftPadded(8) + "baseline".leftPadded(10))
+        print("  " + "accuracy".padded(14) + f(accuracy).leftPadded(8) + f(baselineAccuracy).leftPadded(10))
+        if let grouped, let baselineGrouped {
+            for (g, b) in zip(grouped.groups, baselineGrouped.groups) {
+                print("  " + "group \(g.name)".padded(14) + f(g.accuracy).leftPadded(8) + f(b.accuracy).leftPadded(10) + "  (\(g.count) pairs)")
+            }
+            if let worst = grouped.worst {
+                print("  " + "worst group".padded(14) + f(worst.accuracy).leftPadded(8) + f(baselineGrouped.worst?.accuracy ?? .nan).leftPadded(10) + "  (\(worst.name))")
+            }
+            print("  purity \(f(record["purity"]?.doubleValue ?? .nan)), adjusted Rand index \(f(record["adjusted_rand_index"]?.doubleValue ?? .nan))")
         }
+        if let path = modelOutput.modelOut ?? output { print("  model: \(path)") }
+        if let report = reportOptions.report { print("  report: \(report)") }
+    }
+
+    /// Appends user rows whose weights are the mean user weights (the population), so that users
+    /// unknown to the training data are scored by the population model.
+    static func addPopulationUsers<M: PluralisticPreferenceModel>(_ model: inout M, to count: Int) where M.Scalar == Double {
+        let logits = model.userLogits
+        guard count > logits.rowCount else { return }
+        let weights = model.userWeights
+        let k = logits.columnCount
+        var mean = [Double](repeating: 0, count: k)
+        for u in 0..<weights.rowCount { for j in 0..<k { mean[j] += weights[u, j] / Double(weights.rowCount) } }
+        let row = mean.map { Double.log(max($0, 1e-300)) }
+        var scalars = logits.scalars
+        for _ in logits.rowCount..<count { scalars += row }
+        model.userLogits = Tensor(shape: [count, k], scalars: scalars)
     }
 
     static func share(_ flags: [Bool]) -> Double {
@@ -198,4 +251,9 @@ struct MixtureFit: ParsableCommand {
         }
         return .object(Dictionary(uniqueKeysWithValues: hits.map { (names[$0.key], JSONValue.number(Double($0.value.0) / Double($0.value.1))) }))
     }
+}
+
+extension String {
+    func padded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

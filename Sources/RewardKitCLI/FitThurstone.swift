@@ -27,37 +27,24 @@ struct ThurstoneFit: ParsableCommand {
         case perItem = "per-item", shared
     }
 
-    @Option(help: "Comparison file (hard labels: .csv or .jsonl; with --soft: CSV with a probability column).")
-    var comparisons: String
+    @OptionGroup(title: "Input") var input: ComparisonInputOptions
+    @Flag(help: "Read soft labels from a 'probability' column (P(winner ≻ loser)).") var soft = false
+    @Option(help: "Variances: per-item (σ_i free) or shared (σ_i = 1, Thurstone Case V).") var variance: VarianceOption = .perItem
+    @OptionGroup(title: "Penalty (default 0.02, as --mean-penalty 0.01)") var penalty: PenaltyOptions
+    @Option(help: "Penalty λ_μ in λ_μ‖μ‖²/2 on the means, the same as --l2 2·λ_μ (default 0.01).") var meanPenalty: Double?
+    @Option(help: "Penalty λ_s on the log standard deviations.") var scalePenalty: Double = 1e-1
+    @Option(help: "Fraction of records held out at random for accuracy and log-loss (0: score the training data).") var heldOut: Double = 0
+    @OptionGroup var seedOptions: SeedOptions
+    @OptionGroup(title: "Display") var display: DisplayOptions
+    @OptionGroup(title: "Model output") var modelOutput: ModelOutputOptions
+    @OptionGroup(title: "Report") var reportOptions: ReportOptions
 
-    @Flag(help: "Read soft labels from a 'probability' column (P(winner ≻ loser)).")
-    var soft = false
-
-    @Option(help: "Variances: per-item (σ_i free) or shared (σ_i = 1, Thurstone Case V).")
-    var variance: VarianceOption = .perItem
-
-    @Option(name: .customLong("l2"), help: "L2 penalty λ in (λ/2)‖θ‖², θ = μ/√2, as in fit bradley-terry (default 0.02).")
-    var l2: Double?
-
-    @Option(help: "Penalty λ_μ in λ_μ‖μ‖²/2 on the means, the same as --l2 2·λ_μ (default 0.01).")
-    var meanPenalty: Double?
-
-    @Option(help: "Penalty λ_s on the log standard deviations.")
-    var scalePenalty: Double = 1e-1
-
-    @Option(help: "Fraction of records held out for accuracy and log-loss (0: score the training data).")
-    var heldOut: Double = 0
-
-    @Option(help: "Seed of the held-out split.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Items to print (by decreasing μ).")
-    var top: Int = 20
-
-    @Option(help: "Write the fit and diagnostics as JSON to this file.")
-    var report: String?
+    var l2: Double? { penalty.l2 }
+    var seed: UInt64 { seedOptions.seed }
+    var top: Int { display.top }
 
     func validate() throws {
+        _ = try input.required()
         guard l2 == nil || meanPenalty == nil else {
             throw ValidationError("give --l2 or --mean-penalty, not both (--l2 λ is --mean-penalty λ/2)")
         }
@@ -65,7 +52,6 @@ struct ThurstoneFit: ParsableCommand {
             throw ValidationError("--l2, --mean-penalty and --scale-penalty must be finite numbers ≥ 0")
         }
         guard heldOut >= 0 && heldOut < 1 else { throw ValidationError("--held-out must be in [0, 1), got \(heldOut)") }
-        guard top >= 0 else { throw ValidationError("--top must be ≥ 0") }
     }
 
     /// λ of (λ/2)‖θ‖²: --l2, or 2·λ_μ from --mean-penalty (λ_μ‖μ‖²/2 = (2λ_μ/2)‖μ/√2‖²).
@@ -98,21 +84,14 @@ struct ThurstoneFit: ParsableCommand {
     }
 
     func run() throws {
+        let comparisons = try input.required()
         let data: ProbabilisticComparisons
-        do {
-            if soft {
-                data = try ProbabilisticComparisons(softLabelCSVFile: URL(fileURLWithPath: comparisons))
-            } else {
-                data = ProbabilisticComparisons(try ComparisonSet.load(contentsOf: URL(fileURLWithPath: comparisons)))
-            }
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
+        if soft {
+            data = try ProbabilisticComparisons(softLabelCSVFile: url(comparisons))
+        } else {
+            data = ProbabilisticComparisons(try ComparisonSet.load(contentsOf: url(comparisons)))
         }
-        guard data.itemCount >= 2 else {
-            FileHandle.standardError.write(Data("error: \(comparisons): fewer than two items\n".utf8))
-            throw ExitCode.failure
-        }
+        guard data.itemCount >= 2 else { throw CLIError("\(comparisons): fewer than two items") }
         var training = data
         var test: ProbabilisticComparisons? = nil
         if heldOut > 0 {
@@ -127,8 +106,7 @@ struct ThurstoneFit: ParsableCommand {
         do {
             fit = try fitter.fit(training)
         } catch {
-            FileHandle.standardError.write(Data("error: \(comparisons): \(error)\n".utf8))
-            throw ExitCode.failure
+            throw CLIError("\(comparisons): \(error)")
         }
         let model = fit.model
         let r = fit.report
@@ -136,7 +114,7 @@ struct ThurstoneFit: ParsableCommand {
         let heldOutDiagnostics = test.map { ThurstonianDiagnostics(model: model, data: $0) }
 
         print("\(data.count) records, \(data.itemCount) items, \(soft ? "soft" : "hard") labels, \(variance.rawValue) variances")
-        print("log-likelihood \(String(format: "%.4f", r.logLikelihood)), \(r.iterations) \(r.solver.rawValue) iterations, \(r.stopReason.rawValue)")
+        print("log-likelihood \(String(format: "%.4f", r.logLikelihood)), \(r.iterations) \(r.solver.rawValue) iterations, \(snakeCase(r.stopReason.rawValue))")
         let width = max(4, model.items.prefix(top).map(\.count).max() ?? 4)
         func pad(_ s: String) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
         print("\(pad("item"))         μ         σ")
@@ -152,21 +130,19 @@ struct ThurstoneFit: ParsableCommand {
               + "\(trainingDiagnostics.decidedTriples) decided triples in the data; "
               + "\(String(format: "%.4f", trainingDiagnostics.modelExpectedIntransitiveShare)) expected from the model's sampling noise")
 
-        if let report {
-            let items = model.ranking.map { ItemReport(item: model.items[$0], mean: model.means[$0],
-                                                       standardDeviation: model.standardDeviations[$0]) }
-            let value = Report(comparisons: comparisons, softLabels: soft, variance: variance.rawValue, records: data.count,
-                               trainingRecords: training.count, heldOutRecords: test?.count ?? 0,
-                               l2Penalty: l2Penalty, meanPenalty: l2Penalty / 2, scalePenalty: scalePenalty,
-                               solver: r.solver.rawValue, logLikelihood: r.logLikelihood,
-                               iterations: r.iterations, converged: r.converged, stopReason: r.stopReason.rawValue,
-                               items: items, training: trainingDiagnostics, heldOut: heldOutDiagnostics)
-            do {
-                try AtomicFileWriter.write(try JSONValue(encoding: value).serialized(pretty: true) + "\n", to: URL(fileURLWithPath: report))
-            } catch {
-                FileHandle.standardError.write(Data("error: cannot write \(report): \(error.localizedDescription)\n".utf8))
-                throw ExitCode.failure
-            }
-        }
+        try modelOutput.write(model.modelFile(extraMetadata: ["trained_by": "rewardkit fit thurstone"]))
+        let items = model.ranking.map { ItemReport(item: model.items[$0], mean: model.means[$0],
+                                                   standardDeviation: model.standardDeviations[$0]) }
+        let value = Report(comparisons: comparisons, softLabels: soft, variance: variance.rawValue, records: data.count,
+                           trainingRecords: training.count, heldOutRecords: test?.count ?? 0,
+                           l2Penalty: l2Penalty, meanPenalty: l2Penalty / 2, scalePenalty: scalePenalty,
+                           solver: snakeCase(r.solver.rawValue), logLikelihood: r.logLikelihood,
+                           iterations: r.iterations, converged: r.converged, stopReason: snakeCase(r.stopReason.rawValue),
+                           items: items, training: trainingDiagnostics, heldOut: heldOutDiagnostics)
+        // snake_case keys; the camelCase keys of earlier reports stay alongside (deprecated).
+        var json = snakeCaseKeys(try JSONValue(encoding: value), keepingOriginal: true).objectValue ?? [:]
+        json["command"] = "fit thurstone"
+        json["evaluated_on"] = .string(test == nil ? "train" : "held_out")
+        try reportOptions.write(.object(json))
     }
 }

@@ -16,81 +16,45 @@ struct LeaderboardCommand: ParsableCommand {
         logit. A bare name is a battle-level covariate already signed from the winner's perspective \
         (e.g. +1 if the winner was shown first, −1 otherwise). Model: P(w ≻ l) = σ(θ_w − θ_l + γ·c), θ \
         and γ fitted jointly by Newton; λ penalizes θ only. --scale elo shows R = base + (400/ln 10)·θ; \
-        --anchor ITEM=RATING shifts all ratings so ITEM has RATING. Without --bootstrap the interval \
-        columns are θ ± z·SE from the Hessian.
+        --anchor ITEM=RATING shifts all ratings so ITEM has RATING. Without --bootstrap N the interval \
+        columns are θ ± z·SE from the Hessian (--intervals none: no intervals). The table names the \
+        interval level, the replicates that failed and flags (!) intervals from degenerate replicates.
         """
     )
-
-    enum TiesOption: String, ExpressibleByArgument, CaseIterable {
-        case none, davidson
-    }
 
     enum ScaleOption: String, ExpressibleByArgument, CaseIterable {
         case elo, logit
     }
 
-    @Option(help: "Battle file (CSV; .jsonl without covariates).")
-    var comparisons: String
-
-    @Option(help: "Tie model: none (a tie is half a win for each side) or davidson.")
-    var ties: TiesOption = .none
-
+    @OptionGroup(title: "Input") var input: ComparisonInputOptions
+    @Option(help: "Tie model: none (a tie is half a win for each side), davidson or rao-kupper.") var ties: TiesOption = .none
     @Option(help: "Covariate columns: winnerCol:loserCol pairs (per-answer) or single names (battle-level), comma-separated.")
     var covariates: String?
-
     @Option(help: "Covariate normalization: none, scaled (divide by root mean square), arena ((a−b)/(a+b+1), then scaled).")
     var normalize: CovariateNormalization = .none
-
-    @Option(help: "Fix one item's rating: ITEM=RATING.")
-    var anchor: String?
-
-    @Option(help: "Rating scale: elo (400/ln10 points per logit) or logit.")
-    var scale: ScaleOption = .elo
-
-    @Option(help: "Elo rating of the average item (without --anchor).")
-    var eloBase: Double = 1000
-
-    @Option(name: .customLong("l2"), help: "L2 penalty λ on θ, (λ/2)‖θ‖².")
-    var l2: Double = 0
-
-    @Option(help: "Bootstrap replicates (0: Hessian intervals).")
-    var bootstrap: Int = 0
-
-    @Option(help: "Seed of the bootstrap.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Confidence level.")
-    var level: Double = 0.95
-
-    @Option(help: "Bootstrap interval: percentile or basic.")
-    var interval: StrengthIntervals.BootstrapInterval = .percentile
-
-    @Option(help: "Write the leaderboard CSV (rank,item,rating,lower,upper,battles).")
-    var output: String?
-
-    @Option(help: "Write leaderboard.svg and win-probabilities.svg into this directory.")
-    var svg: String?
-
-    @Option(help: "Write a JSON report.")
-    var report: String?
-
-    @Option(help: "Items in the heatmap.")
-    var top: Int = 20
+    @Option(help: "Fix one item's rating: ITEM=RATING.") var anchor: String?
+    @Option(help: "Rating scale: elo (400/ln10 points per logit) or logit.") var scale: ScaleOption = .elo
+    @Option(help: "Elo rating of the average item (without --anchor).") var eloBase: Double = 1000
+    @OptionGroup(title: "Penalty (default 0)") var penalty: PenaltyOptions
+    @OptionGroup(title: "Intervals (default: hessian; --bootstrap N > 0 selects bootstrap)") var intervalOptions: IntervalOptions
+    @OptionGroup var seedOptions: SeedOptions
+    @OptionGroup(title: "Display") var display: DisplayOptions
+    @Option(help: "Write the leaderboard CSV (rank,item,rating,lower,upper,battles) to this file (the main result).") var output: String?
+    @Option(help: "Write leaderboard.svg and win-probabilities.svg into this directory.") var svg: String?
+    @OptionGroup(title: "Model output") var modelOutput: ModelOutputOptions
+    @OptionGroup(title: "Report") var reportOptions: ReportOptions
 
     func validate() throws {
-        guard l2.isFinite && l2 >= 0 else { throw ValidationError("--l2 must be a finite number ≥ 0") }
-        guard bootstrap == 0 || bootstrap >= 2 else { throw ValidationError("--bootstrap must be 0 or at least 2") }
-        guard level > 0 && level < 1 else { throw ValidationError("--level must be between 0 and 1") }
+        _ = try input.required()
         guard eloBase.isFinite else { throw ValidationError("--elo-base must be finite") }
-        guard top >= 2 else { throw ValidationError("--top must be ≥ 2") }
-    }
-
-    func fail(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        return ExitCode.failure
+        guard display.top >= 2 else { throw ValidationError("--top must be ≥ 2") }
     }
 
     func run() throws {
+        let comparisons = try input.required()
+        let l2 = penalty.l2 ?? 0, level = intervalOptions.level, seed = seedOptions.seed, top = display.top
+        let intervalKind = intervalOptions.kind(default: .hessian)
+        func fail(_ message: String) -> CLIError { CLIError(message) }
         var specifications: [CovariateSpecification] = []
         if let covariates {
             guard let parsed = CovariateSpecification.parseList(covariates) else {
@@ -118,9 +82,9 @@ struct LeaderboardCommand: ParsableCommand {
         } catch {
             throw fail(error.description)
         }
-        let estimator = BradleyTerry(.init(l2Penalty: l2, ties: ties == .davidson ? .davidson : .halfWins))
+        let estimator = BradleyTerry(.init(l2Penalty: l2, ties: ties.model))
         let model: BradleyTerryModel
-        do { model = try estimator.fit(battles) } catch { throw fail(error.description) }
+        do { model = try estimator.fit(battles) } catch { throw fail("\(comparisons): \(error.description)") }
 
         var anchorStrength: Double? = nil
         if let anchorItem {
@@ -135,36 +99,41 @@ struct LeaderboardCommand: ParsableCommand {
         let hessian = model.parameters.count <= 3000 ? try? model.hessianIntervals(level: level) : nil
         var result: StrengthIntervals? = nil
         var bootstrapSeconds = 0.0
-        if bootstrap > 0 {
+        if intervalKind == .bootstrap {
             let clock = ContinuousClock(), started = clock.now
             defer { bootstrapSeconds = (clock.now - started).inSeconds }
             do {
-                result = try estimator.bootstrapIntervals(battles, model: model, samples: bootstrap, level: level, seed: seed,
-                                                          interval: interval)
+                result = try estimator.bootstrapIntervals(battles, model: model, samples: intervalOptions.samples, level: level,
+                                                          seed: seed, interval: intervalOptions.bootstrapIntervalKind)
             } catch {
-                throw fail(error.description)
+                throw fail("\(comparisons): \(error.description)")
             }
         }
-        let board = Leaderboard(model: model, comparisons: battles.comparisons, intervals: result ?? hessian,
+        let shown = intervalKind == .none ? nil : (result ?? hessian)
+        let board = Leaderboard(model: model, comparisons: battles.comparisons, intervals: shown,
                                 conversion: conversion, topCount: top)
+        let summary = shown.map { IntervalSummary(intervals: $0, items: model.items) }
 
         if let output {
             do { try AtomicFileWriter.write(board.ratingsCSV(), to: URL(fileURLWithPath: output)) } catch {
                 throw fail("cannot write \(output): \(error.detail)")
             }
         } else {
-            var text = board.formattedTable() + "\n"
+            var text = board.formattedTable()
+            if let summary { text = summary.annotate(table: text, rankedItems: board.entries.map(\.item)) }
+            text += "\n"
             for a in model.coefficients.indices {
                 let se = hessian?.coefficientStandardErrors[a].map { String(format: " ± %.4f (SE)", $0) } ?? ""
                 text += "γ[\(model.covariateNames[a])] = \(String(format: "%.4f", model.coefficients[a]))\(se)\n"
             }
-            if let nu = model.tieParameter { text += "Davidson ν = \(String(format: "%.4f", nu))\n" }
+            if let nu = model.tieParameter { text += "\(ties == .davidson ? "Davidson ν" : "Rao–Kupper θ") = \(String(format: "%.4f", nu))\n" }
             print(text, terminator: "")
         }
         if let svg {
             do {
                 try FileManager.default.createDirectory(atPath: svg, withIntermediateDirectories: true)
-                let title = model.coefficients.isEmpty ? "Leaderboard" : "Leaderboard (style controlled)"
+                let title = (model.coefficients.isEmpty ? "Leaderboard" : "Leaderboard (style controlled)")
+                    + (summary.map { " — \($0.chartNote)" } ?? "")
                 try LeaderboardChart.write(board, title: title, to: URL(fileURLWithPath: svg).appendingPathComponent("leaderboard.svg"))
                 try AtomicFileWriter.write(LeaderboardChart.heatmapSVG(items: board.topItems, scores: board.expectedScores,
                                                                        title: "Expected score, row vs column (style-neutral)"),
@@ -173,18 +142,27 @@ struct LeaderboardCommand: ParsableCommand {
                 throw fail("cannot write SVG files into \(svg): \(error.localizedDescription)")
             }
         }
-        if let report {
+        try modelOutput.write(model.modelFile(extraMetadata: ["trained_by": "rewardkit leaderboard"]))
+        do {
             let r = model.report
             var json: [String: JSONValue] = [
                 "items": .number(Double(model.items.count)), "battles": .number(Double(model.comparisonCount)),
                 "unique_outcome_rows": .number(Double(model.data.pairCount)),
                 "log_likelihood": .number(r.logLikelihood), "objective": .number(r.objective), "iterations": .number(Double(r.iterations)),
                 "converged": .bool(r.converged), "max_abs_gradient": .number(r.maxAbsGradient), "fit_seconds": .number(r.seconds),
-                "l2": .number(l2), "tie_model": .string(ties.rawValue), "scale": .string(scale.rawValue),
+                "command": "leaderboard", "evaluated_on": "train",
+                "l2": .number(l2), "tie_model": .string(snakeCase(ties.rawValue)), "stop_reason": .string(snakeCase(r.stopReason.rawValue)), "scale": .string(scale.rawValue),
                 "rating_factor": .number(conversion.factor), "rating_offset": .number(conversion.offset),
-                "interval_method": .string(board.intervalMethod), "level": .number(level),
+                "interval_method": .string(snakeCase(board.intervalMethod)), "level": .number(level),
                 "normalization": .string(normalize.rawValue),
             ]
+            for (key, value) in summary?.json ?? [:] where key != "interval_method" { json[key] = value }
+            json["ratings"] = .array(board.entries.map { e in
+                var entry: [String: JSONValue] = ["rank": .number(Double(e.rank)), "item": .string(e.item), "rating": .number(e.rating),
+                                                  "strength": .number(e.strength), "battles": .number(e.battles)]
+                if let range = e.ratingInterval(conversion) { entry["lower"] = .number(range.lowerBound); entry["upper"] = .number(range.upperBound) }
+                return .object(entry)
+            })
             if let anchorItem, let anchorRating { json["anchor"] = ["item": .string(anchorItem), "rating": .number(anchorRating)] }
             if let nu = model.tieParameter {
                 json["tie_parameter"] = .number(nu)
@@ -216,14 +194,7 @@ struct LeaderboardCommand: ParsableCommand {
                                              "unbeaten": .number(Double(s.unbeaten))])
                 }))
             }
-            do {
-                try AtomicFileWriter.write(JSONValue.object(json).serialized(pretty: true) + "\n", to: URL(fileURLWithPath: report))
-            } catch {
-                throw fail("cannot write \(report): \(error.detail)")
-            }
+            try reportOptions.write(.object(json))
         }
     }
 }
-
-extension CovariateNormalization: ExpressibleByArgument {}
-extension StrengthIntervals.BootstrapInterval: ExpressibleByArgument {}

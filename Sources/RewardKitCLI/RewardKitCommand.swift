@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RewardKit
 
 /// The `rewardkit` command-line tool.
@@ -7,6 +8,7 @@ struct RewardKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rewardkit",
         abstract: "Learn reward and preference models from pairwise comparisons.",
+        discussion: "Options mean the same in every subcommand; Docs/CLI.md has the subcommand × option table and a report example per command.",
         version: "0.1.0",
         subcommands: [
             Fit.self,
@@ -19,6 +21,38 @@ struct RewardKitCommand: ParsableCommand {
             // subcommands: add new top-level commands above this line
         ]
     )
+
+    /// Runs the command; every failure ends as one line `error: FILE, line N: reason` (or
+    /// `error: reason`) on standard error and a non-zero exit, never a stack trace. Usage errors
+    /// exit with 64 and the usage text, as swift-argument-parser does.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            if code == .failure {
+                // The program's own errors (DataError, ModelFileError, a family's fit error, CLIError).
+                printError("error: \(message(of: error))")
+                Foundation.exit(1)
+            }
+            var text = fullMessage(for: error)
+            if text.hasPrefix("Error: ") { text = "error: " + text.dropFirst("Error: ".count) }
+            printError(text)
+            Foundation.exit(code.rawValue)
+        }
+    }
+
+    /// The error's description without Swift's type decoration.
+    static func message(of error: Error) -> String {
+        String(describing: error)
+    }
 }
 
 /// `rewardkit info`: the BLAS runtime this build uses.

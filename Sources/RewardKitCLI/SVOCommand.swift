@@ -27,14 +27,14 @@ struct SVO: ParsableCommand {
     @Option(help: "Target value: altruistic, prosocial, individualistic, competitive, or an angle in degrees.")
     var target: String?
 
-    @Option(name: .customLong("l2"), help: "L2 penalty λ on β(cos θ, sin θ); keeps β finite for perfectly consistent answers.")
-    var l2: Double = 1e-3
+    @OptionGroup(title: "Penalty (λ on β(cos θ, sin θ), default 1e-3; keeps β finite for perfectly consistent answers)")
+    var penalty: PenaltyOptions
 
-    @Option(help: "Write the results as JSON to this file.")
-    var report: String?
+    @OptionGroup(title: "Report") var reportOptions: ReportOptions
+
+    var l2: Double { penalty.l2 ?? 1e-3 }
 
     func validate() throws {
-        guard l2.isFinite && l2 >= 0 else { throw ValidationError("--l2 must be a finite number ≥ 0, got \(l2)") }
         if let target, ValueTarget(parsing: target) == nil {
             throw ValidationError("--target must be altruistic, prosocial, individualistic, competitive or an angle in degrees, got '\(target)'")
         }
@@ -63,13 +63,7 @@ struct SVO: ParsableCommand {
     }
 
     func run() throws {
-        let set: SVOResponseSet
-        do {
-            set = try SVOResponseSet(csvFile: URL(fileURLWithPath: responses))
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        let set = try SVOResponseSet(csvFile: URL(fileURLWithPath: responses))
         let fitter = SVOFitter(l2Penalty: l2)
         let valueTarget = target.flatMap { ValueTarget(parsing: $0) }
         var reports = [RespondentReport]()
@@ -121,14 +115,26 @@ struct SVO: ParsableCommand {
                       + "\(lpad(String(format: "%.3f", e.targetRationality), 12))  \(lpad(String(format: "%.3f", e.meanTargetUtilityShare), 20))")
             }
         }
-        if let report {
-            let json = try JSONValue(encoding: Report(responses: responses, target: valueTarget, l2Penalty: l2, respondents: reports))
-            do {
-                try AtomicFileWriter.write(json.serialized(pretty: true) + "\n", to: URL(fileURLWithPath: report))
-            } catch {
-                FileHandle.standardError.write(Data("error: cannot write \(report): \(error.detail)\n".utf8))
-                throw ExitCode.failure
+        if reportOptions.report != nil {
+            let encoded = try JSONValue(encoding: Report(responses: responses, target: valueTarget, l2Penalty: l2, respondents: reports))
+            // snake_case keys; the camelCase keys of earlier reports stay alongside (deprecated).
+            var json = snakeCaseKeys(encoded, keepingOriginal: true).objectValue ?? [:]
+            json["command"] = "svo"
+            // The target as plain values (its Codable form nests the enum's payload).
+            let target: JSONValue = valueTarget.map {
+                ["description": .string("\($0)"), "angle_degrees": .number($0.angleDegrees), "category": .string($0.category.rawValue)]
+            } ?? .null
+            json["target"] = target
+            if var respondents = json["respondents"]?.arrayValue {
+                for k in respondents.indices {
+                    guard var entry = respondents[k].objectValue, var evaluation = entry["evaluation"]?.objectValue else { continue }
+                    evaluation["target"] = target
+                    entry["evaluation"] = .object(evaluation)
+                    respondents[k] = .object(entry)
+                }
+                json["respondents"] = .array(respondents)
             }
+            try reportOptions.write(.object(json))
         }
     }
 }

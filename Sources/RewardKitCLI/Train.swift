@@ -11,15 +11,20 @@ struct Train: ParsableCommand {
         The data folder holds chosen.npy, rejected.npy and test_chosen.npy, test_rejected.npy, and
         optionally users.csv, test_users.csv and groups.csv. Minibatch models hold out 10% of the
         training pairs for validation (early stopping); every number in the table is on the test pairs.
+        A user without a group in groups.csv, or a test user that users.csv does not name, is an error
+        (--allow-unknown-users scores such test users with the population model).
         The report folder gets models/NAME.rkmodel (+ .safetensors for reward heads), summary.json,
         learning-curves.svg, reliability.svg and accuracy.svg.
         """)
 
     @Option(help: "Folder with the data (default: Data/embeddings of this checkout).") var dataDir: String?
     @Option(help: "Where the report folder is written.") var outputDir: String = "rewardkit-report"
-    @Option(help: "Seed for initializations, shuffles and the validation split.") var seed: UInt64 = 0
+    @OptionGroup var seedOptions: SeedOptions
     @Option(help: "Fit only these families (comma-separated names; see --list).") var only: String?
     @Flag(help: "List the model families and exit.") var list = false
+    @Flag(help: "Score test users that users.csv does not name with the population model instead of failing.")
+    var allowUnknownUsers = false
+    @Flag(help: "No progress on standard error (otherwise: a progress bar on a terminal, plain lines when redirected).") var quiet = false
     @Option(help: ArgumentHelp("Regenerate the default data set into this folder and exit.", visibility: .hidden))
     var generateDefaultData: String?
 
@@ -34,7 +39,7 @@ struct Train: ParsableCommand {
             return
         }
         let folder = try dataDir.map { URL(fileURLWithPath: $0) } ?? DefaultData.locate()
-        let context = try TrainingContext.load(folder: folder, seed: seed)
+        let context = try TrainingContext.load(folder: folder, seed: seedOptions.seed, allowUnknownUsers: allowUnknownUsers)
         var families = TrainingRegistry.families
         if let only {
             let names = Set(only.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
@@ -56,8 +61,8 @@ struct Train: ParsableCommand {
                 print("skipping \(family.name): it needs users.csv and test_users.csv in \(folder.path)")
                 continue
             }
-            let outcome = try TrainingRegistry.fit(family, on: context, observer: ProgressPrinter(label: family.name),
-                                                   writingModelsTo: models)
+            let observer: TrainingObserver = quiet ? SilentObserver() : ProgressPrinter(label: family.name)
+            let outcome = try TrainingRegistry.fit(family, on: context, observer: observer, writingModelsTo: models)
             outcomes.append(outcome)
         }
         print("")
@@ -66,3 +71,6 @@ struct Train: ParsableCommand {
         print("\nReport: \(output.path)/ (summary.json, learning-curves.svg, reliability.svg, accuracy.svg, models/)")
     }
 }
+
+/// An observer that prints nothing (`--quiet`).
+final class SilentObserver: TrainingObserver {}

@@ -25,7 +25,12 @@ public struct TrainingContext: Sendable {
     /// Features larger than ``FeaturePairs/magnitudeLimit`` (float32: about 1.8·10¹³) are rejected
     /// with a ``DataError`` naming the file, row and column: every family fits in float32, and
     /// such values overflow its objectives.
-    public static func load(folder: URL, seed: UInt64) throws -> TrainingContext {
+    ///
+    /// Nothing is dropped silently: a user of the training or test pairs that `groups.csv` does not
+    /// name is a ``DataError`` naming `groups.csv`, and a test user that `users.csv` does not name
+    /// is a ``DataError`` naming `test_users.csv` and its line, unless `allowUnknownUsers` (then
+    /// per-user models score such users with their population model).
+    public static func load(folder: URL, seed: UInt64, allowUnknownUsers: Bool = false) throws -> TrainingContext {
         let train = try FeaturePairs<Float>.load(folder: folder)
         try train.checkMagnitude(sources: sources(folder, prefix: ""))
         let test = try FeaturePairs<Float>.load(folder: folder, prefix: "test_", knownUsers: train.users)
@@ -34,8 +39,22 @@ public struct TrainingContext: Sendable {
             throw DataError(file: folder.appendingPathComponent("test_chosen.npy").path,
                             reason: .dimensionMismatch(expected: train.dimension, found: test.dimension))
         }
+        if !allowUnknownUsers, train.userIDs != nil, let ids = test.userIDs, let row = ids.firstIndex(where: { $0 >= train.users.count }) {
+            let unknown = Set(ids.filter { $0 >= train.users.count }).count
+            throw DataError(file: folder.appendingPathComponent("test_users.csv").path, line: row + 2, reason: .invalidValue(
+                "user '\(test.users.names[ids[row]])' is not among the \(train.users.count) users of "
+                + "\(folder.appendingPathComponent("users.csv").path) (\(unknown) unknown user\(unknown == 1 ? "" : "s")); "
+                + "pass --allow-unknown-users to score them with the population model"))
+        }
         let groupsURL = folder.appendingPathComponent("groups.csv")
         let groups = FileManager.default.fileExists(atPath: groupsURL.path) && train.userIDs != nil ? try UserGroups.load(groupsURL) : nil
+        if let groups {
+            // Every user needs a group: the per-group columns are never dropped silently.
+            for name in test.users.names where groups.groupOfUser[name] == nil {
+                throw DataError(file: groupsURL.path, reason: .invalidValue(
+                    "user '\(name)' has no group (groups.csv names \(groups.groupOfUser.count) users); every user of users.csv and test_users.csv needs one"))
+            }
+        }
         let split = try train.split(testFraction: 0.1, seed: seed &+ 0x5EED)
         var oracle: Double?
         if let data = try? Data(contentsOf: folder.appendingPathComponent("meta.json")),

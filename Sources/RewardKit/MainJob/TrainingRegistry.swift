@@ -207,9 +207,12 @@ public enum TrainingRegistry {
         let report = trainer.fit(&model, on: FeaturePairsView(context.fit), validation: FeaturePairsView(context.validation),
                                  optimizer: &adam, observer: observer)
         let logits = PairwiseTrainer.preferenceLogits(model, on: FeaturePairsView(context.test)).map { Double($0) }
+        // The user names, so that `rewardkit evaluate` maps a users.csv onto the model's users.
+        var file = model.modelFile
+        file.metadata["users"] = .array(context.test.users.names.map { .string($0) })
         return TrainingOutcome(
             name: "pal-b", summary: "PAL-B, K = 2", fitSeconds: report.seconds, testScores: logits, testProbabilities: nil,
-            testRewards: nil, fitReport: report, modelFile: model.modelFile, safeTensors: nil,
+            testRewards: nil, fitReport: report, modelFile: file, safeTensors: nil,
             details: ["scale": .number(Double(model.scale)), "pairs_per_second": .number(report.pairsPerSecond),
                       "epochs_run": .number(Double(report.epochs.count)), "selected_epoch": .number(Double(report.selectedEpoch))])
     }

@@ -38,6 +38,9 @@ public enum TrainingReport {
                 entry["stop_reason"] = .string(report.stopReason.rawValue)
             }
             for (key, value) in o.details { entry[key] = value }
+            // Enum values as lowercase snake_case, as in every report (`gradient_tolerance_reached`, `early_stopping`).
+            if let reason = entry["stop_reason"]?.stringValue { entry["stop_reason"] = .string(snakeCaseValue(reason)) }
+            entry["evaluated_on"] = "test"
             models.append(.object(entry))
         }
         var data: [String: JSONValue] = [
@@ -76,4 +79,20 @@ public enum TrainingReport {
                          referenceLines: reference).write(to: folder.appendingPathComponent("accuracy.svg"))
         }
     }
+}
+
+/// `gradientToleranceReached` → `gradient_tolerance_reached`, `early-stopping` → `early_stopping`.
+func snakeCaseValue(_ text: String) -> String {
+    var out = ""
+    for (i, c) in text.enumerated() {
+        if c.isUppercase {
+            if i > 0 { out += "_" }
+            out += c.lowercased()
+        } else if c == "-" || c == " " {
+            out += "_"
+        } else {
+            out.append(c)
+        }
+    }
+    return out
 }

@@ -125,8 +125,13 @@ public struct PreferenceEvaluation: Sendable, Equatable, Codable {
                 "mean_accuracy": .number(g.meanAccuracy),
             ]
         }
-        if let byUser { object["by_user"] = grouped(byUser) }
-        if let byGroup { object["by_group"] = grouped(byGroup) }
+        // `per_user` / `per_group`: the one per-group shape of every report; `by_user` / `by_group`
+        // are the earlier shape, kept alongside.
+        func list(_ g: GroupedAccuracy) -> JSONValue {
+            .array(g.groups.map { ["group": .string($0.name), "pairs": .number(Double($0.count)), "accuracy": .number($0.accuracy)] })
+        }
+        if let byUser { object["by_user"] = grouped(byUser); object["per_user"] = list(byUser) }
+        if let byGroup { object["by_group"] = grouped(byGroup); object["per_group"] = list(byGroup) }
         return .object(object)
     }
 }

@@ -2,8 +2,8 @@ import NumericCore
 
 /// The contents of one NumPy `.npy` file: a shape and a typed, row-major (C order) payload.
 ///
-/// Use ``tensor(as:)`` for features (float32 and float64 both convert to either scalar type) and
-/// ``integers()`` for id columns.
+/// Use ``tensor(as:source:)`` for features (float32 and float64 both convert to either scalar type) and
+/// ``integers(source:)`` for id columns.
 public struct NumPyArray: Sendable, Equatable {
     /// The elements, in the file's own type.
     public enum Storage: Sendable, Equatable {

@@ -81,7 +81,7 @@ public struct PartialReturnObjective: SegmentPreferenceObjective {
 /// The regret preference model: P(σ1 ≻ σ2) = σ(regret_w(σ2) − regret_w(σ1)), with V*_w replaced by
 /// the successor-feature soft maximum Ṽ_w of a ``SuccessorFeatureLibrary``.
 ///
-/// Each segment's regret is c_σ·Ṽ_w − w·f_σ (see ``FiniteMDP/regretDesign(of:)``), so over the U
+/// Each segment's regret is c_σ·Ṽ_w − w·f_σ (see `FiniteMDP.regretDesign(of:)`), so over the U
 /// states the data touch, z = C·Ṽ_w − F·w with C = c_2 − c_1 (N×U) and F = f_2 − f_1 (N×d), and
 ///
 ///     ∇L = Gᵀ(Cᵀ r) − Fᵀ r + λw,   G[u] = ∇_w Ṽ_w(u) = Σ_k p_k(u) ψ^{π_k}(u).

@@ -5,7 +5,7 @@ import RewardKitInternals
 
 /// How ``LinearRewardHead/fit(_:solver:objective:start:)`` minimizes the convex full-batch objective.
 public enum LinearHeadSolver: Sendable, Equatable {
-    /// L-BFGS with a strong-Wolfe line search (Optimizers' ``LBFGS``) in Double on the parameter
+    /// L-BFGS with a strong-Wolfe line search (Optimizers' `LBFGS`) in Double on the parameter
     /// vector; each evaluation is one fused pass over the design in the data's precision. Stops when
     /// `max|∂L/∂wⱼ| ≤ gradientTolerance` or, on Double designs, the relative decrease falls below
     /// `relativeFunctionTolerance`. On Float designs the objective's values carry round-off noise

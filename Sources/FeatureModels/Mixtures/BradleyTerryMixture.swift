@@ -89,11 +89,11 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
         self.seed = seed
     }
 
-    /// Fits the mixture to pairs that carry user ids (``FeaturePairs/userIDs``); a ``DataError``
-    /// when they do not. Users of ``FeaturePairs/users`` without pairs get responsibilities `π`.
+    /// Fits the mixture to pairs that carry user ids (`FeaturePairs/userIDs`); a `DataError`
+    /// when they do not. Users of `FeaturePairs/users` without pairs get responsibilities `π`.
     ///
-    /// Feature magnitudes: a feature larger than ``FeaturePairs/magnitudeLimit`` (of the fit's
-    /// precision) is rejected with a ``DataError`` naming its row and column — the rule is
+    /// Feature magnitudes: a feature larger than `FeaturePairs/magnitudeLimit` (of the fit's
+    /// precision) is rejected with a `DataError` naming its row and column — the rule is
     /// rejection, not rescaling. When a component's Newton Hessian does not factorize, the
     /// M-step takes a Levenberg–Marquardt step `(H + μI)⁻¹(−∇J)` and, failing that, a gradient
     /// step; the M-step never increases the objective.

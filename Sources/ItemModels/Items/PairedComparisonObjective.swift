@@ -4,7 +4,7 @@ import PreferenceData
 import RewardKitInternals
 
 /// The penalized negative log-likelihood of aggregated item comparisons with an optional block of
-/// k ≥ 0 contest covariates (the data's ``AggregatedComparisons/covariates``),
+/// k ≥ 0 contest covariates (the data's `AggregatedComparisons.covariates`),
 ///
 ///   F(x) = Σ_p ℓ_p(d_p, η) + (λ/2)‖θ‖² + (μ/2)‖γ‖²,   d_p = θ_{first p} − θ_{second p} + γ·c_p,
 ///

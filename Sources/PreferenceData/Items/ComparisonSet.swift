@@ -42,7 +42,7 @@ public struct ComparisonSet: Sendable, Equatable {
     ///
     /// Lengths and index ranges are programmer errors (preconditions); a record whose winner
     /// equals its loser, a non-finite or negative weight, or a duplicate item name is bad data and
-    /// throws a ``DataError`` whose `line` is the 0-based record index.
+    /// throws a `DataError` whose `line` is the 0-based record index.
     public init(
         items: [String], winners: [Int], losers: [Int], ties: [Bool]? = nil, weights: [Double]? = nil,
         annotators: [Int]? = nil, annotatorNames: [String] = [], source: String = "<memory>"

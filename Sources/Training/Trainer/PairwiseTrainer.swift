@@ -3,13 +3,13 @@ import NumericCore
 import Optimizers
 import PreferenceData
 
-/// The one minibatch training loop of RewardKit. It fits any ``PairwiseTrainable`` model with any
-/// first-order ``Optimizer``: seeded shuffling, epochs, validation after every epoch, early stopping
+/// The one minibatch training loop of RewardKit. It fits any `PairwiseTrainable` model with any
+/// first-order `Optimizer`: seeded shuffling, epochs, validation after every epoch, early stopping
 /// with best-weights restore, a learning-rate schedule, gradient clipping by global norm, progress
 /// through a ``TrainingObserver``, and a ``FitReport`` with the loss curve.
 ///
 /// One step on the batch `B` of pair indices (consecutive slices of a seeded permutation of the
-/// training pairs, ``MinibatchSchedule``):
+/// training pairs, `MinibatchSchedule`):
 ///
 ///     batch ← gather(B)                          rows copied into a reused [2|B|, d] buffer
 ///     (L, g) ← model.lossAndGradients(batch)
@@ -17,7 +17,7 @@ import PreferenceData
 ///     η_t ← η₀ · schedule.factor(t)              η₀ = the optimizer's learning rate at the start
 ///     θ ← optimizer.update(θ, g)
 ///
-/// After each epoch the validation pairs are scored with ``PairwiseTrainable/preferenceLogits(on:)``:
+/// After each epoch the validation pairs are scored with `PairwiseTrainable/preferenceLogits(on:)`:
 /// validation loss `(1/n)Σ softplus(−sᵢ)`, accuracy `(1/n)Σ 1[sᵢ > 0]`. Early stopping watches the
 /// validation loss (the epoch's train loss when there is no validation set): an epoch improves when
 /// its loss is below the best so far by more than `minimumDelta`; after `patience` epochs without

@@ -123,6 +123,7 @@ let package = Package(
         .testTarget(name: "RewardKitCLITests", dependencies: ["RewardKit", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["RewardKit", "TestSupport"]),
         .testTarget(name: "ExamplesTests"),
+        .testTarget(name: "ReadmeTests", dependencies: ["RewardKit"]),
         // tests: add new test targets above this line
     ]
 )

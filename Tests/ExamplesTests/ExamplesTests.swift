@@ -124,6 +124,22 @@ struct ExamplesTests {
         #expect(try Data(contentsOf: made) == shipped, "Data/arena/battles.csv differs from its documented generator")
     }
 
+    @Test("`rewardkit train --generate-default-data` rewrites the shipped Data/embeddings byte for byte (Data/README.md)")
+    func embeddingsRegenerateByteIdentically() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let made = folder.appendingPathComponent("embeddings")
+        let (status, _, err) = try runExample("rewardkit", ["train", "--generate-default-data", made.path], in: folder)
+        #expect(status == 0, "stderr: \(err)")
+        let shipped = repositoryRoot.appendingPathComponent("Data/embeddings")
+        let names = try FileManager.default.contentsOfDirectory(atPath: shipped.path).sorted()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: made.path).sorted() == names)
+        for name in names {
+            #expect(try Data(contentsOf: made.appendingPathComponent(name)) == Data(contentsOf: shipped.appendingPathComponent(name)),
+                    "\(name) differs from Data/embeddings/\(name)")
+        }
+    }
+
     @Test("reward-head fits linear and MLP heads on Data/embeddings; the linear head reaches the README's accuracy")
     func rewardHead() throws {
         let folder = try temporaryFolder()

@@ -29,12 +29,14 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The diagnosis.
     public var reason: Reason
 
+    /// An error in `file` (at `line` when known) for `reason`.
     public init(file: String, line: Int? = nil, reason: Reason) {
         self.file = file
         self.line = line
         self.reason = reason
     }
 
+    /// The error in words, for messages.
     public var description: String {
         var where_ = file
         if let line { where_ += ", line \(line)" }

@@ -24,6 +24,7 @@ public enum StoredTensor: Sendable, Equatable {
         }
     }
 
+    /// The tensor's shape.
     public var shape: [Int] {
         switch self {
         case .float32(let t): t.shape

@@ -45,6 +45,7 @@ public struct LBFGS<Scalar: BLASScalar>: Sendable {
         /// The objective or its gradient was not finite at the start, or at every trial point of a failed line search.
         case nonFiniteValue
 
+        /// The raw value.
         public var description: String { rawValue }
     }
 

@@ -28,7 +28,9 @@ public struct DeliveryGridworld: Sendable {
     /// The reference discount.
     public static let defaultDiscount = 0.999
 
+    /// Rows of the board.
     public let height: Int
+    /// Columns of the board.
     public let width: Int
     /// Row-major cells.
     public let cells: [Cell]

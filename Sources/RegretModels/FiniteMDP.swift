@@ -4,10 +4,14 @@ import NumericCore
 /// One possible result of taking an action: the next state, its probability and the
 /// per-transition feature vector φ(s, a, s′).
 public struct MDPOutcome: Sendable, Equatable {
+    /// The next state.
     public var next: Int
+    /// The probability of this outcome.
     public var probability: Double
+    /// The reward features of the transition.
     public var features: [Double]
 
+    /// An outcome reaching `next` with `probability` and reward `features`.
     public init(next: Int, probability: Double = 1, features: [Double]) {
         self.next = next
         self.probability = probability

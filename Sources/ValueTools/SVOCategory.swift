@@ -51,6 +51,7 @@ public enum SVOCategory: String, Sendable, CaseIterable, Codable, CustomStringCo
         }
     }
 
+    /// The raw value.
     public var description: String { rawValue }
 }
 

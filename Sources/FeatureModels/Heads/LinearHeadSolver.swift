@@ -87,6 +87,7 @@ public enum LinearHeadFitError: Error, Equatable, Sendable, CustomStringConverti
     /// The objective or its gradient became NaN or infinite.
     case nonFiniteObjective
 
+    /// The error in words, for messages.
     public var description: String {
         switch self {
         case .emptyData: return "no pairs to fit"

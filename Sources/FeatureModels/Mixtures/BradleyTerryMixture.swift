@@ -108,6 +108,7 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
     /// of the data is made.
     // Specialized entry points: called from another module, the generic body would run every
     // scalar operation of the EM loop through protocol witnesses.
+    /// ``fit(_:)`` on pairs of another precision, converted to `Scalar` first (feature magnitudes checked against `Scalar`'s limit).
     @_specialize(where Scalar == Double, T == Float)
     @_specialize(where Scalar == Double, T == Double)
     @_specialize(where Scalar == Float, T == Float)

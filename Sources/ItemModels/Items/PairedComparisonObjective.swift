@@ -49,6 +49,7 @@ public struct PairedComparisonObjective<Likelihood: PairLikelihood>: Sendable {
         public var hasValue: Bool
     }
 
+    /// The objective on `data` with penalty λ = `l2Penalty` on the strengths and `covariatePenalty` on the covariate coefficients, evaluated on several threads when `parallel`.
     public init(data: AggregatedComparisons, l2Penalty: Double, covariatePenalty: Double = 0, parallel: Bool = true) {
         precondition(l2Penalty >= 0 && l2Penalty.isFinite && covariatePenalty >= 0 && covariatePenalty.isFinite,
                      "penalties must be finite and ≥ 0, got λ = \(l2Penalty), μ = \(covariatePenalty)")

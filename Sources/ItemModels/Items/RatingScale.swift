@@ -37,6 +37,7 @@ public enum RatingScale: Sendable, Equatable {
 public struct RatingConversion: Sendable, Equatable {
     /// R = factor·θ + offset.
     public let factor: Double
+    /// The offset of R = factor·θ + offset.
     public let offset: Double
 
     /// The conversion for `scale`, optionally anchoring item θ value `anchorStrength` at `anchorRating`.

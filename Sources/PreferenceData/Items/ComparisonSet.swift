@@ -31,10 +31,15 @@ public struct ComparisonSet: Sendable, Equatable {
 
     /// One record of the set.
     public struct Comparison: Sendable, Equatable {
+        /// The winner's item index.
         public var winner: Int
+        /// The loser's item index.
         public var loser: Int
+        /// Whether the comparison is a tie (then winner and loser are in arbitrary order).
         public var isTie: Bool
+        /// The record's weight.
         public var weight: Double
+        /// The annotator's index, if known.
         public var annotator: Int?
     }
 

@@ -41,6 +41,7 @@ public struct PairwiseTrainer: Sendable {
         /// Whether the best epoch's parameters are restored when training ends.
         public var restoresBestWeights: Bool
 
+        /// Stop after `patience` epochs without a validation-loss improvement larger than `minimumDelta`, and restore the best epoch's weights when asked.
         public init(patience: Int = 3, minimumDelta: Double = 0, restoresBestWeights: Bool = true) {
             precondition(patience >= 1, "EarlyStopping patience must be ≥ 1, got \(patience)")
             precondition(minimumDelta >= 0, "EarlyStopping minimumDelta must be ≥ 0, got \(minimumDelta)")
@@ -71,6 +72,7 @@ public struct PairwiseTrainer: Sendable {
         /// Pairs scored at once in validation passes.
         public var validationBatchSize: Int
 
+        /// The trainer's settings; the defaults are 10 epochs of batches of 256, seed 0, shuffled.
         public init(epochs: Int = 10, batchSize: Int = 256, seed: UInt64 = 0, shuffles: Bool = true,
                     dropsLastPartialBatch: Bool = false, schedule: LearningRateSchedule = .constant,
                     gradientClipNorm: Double? = nil, earlyStopping: EarlyStopping? = nil,
@@ -99,6 +101,7 @@ public struct PairwiseTrainer: Sendable {
     /// The loop's hyperparameters.
     public var configuration: Configuration
 
+    /// A trainer with `configuration`.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }

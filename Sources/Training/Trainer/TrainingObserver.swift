@@ -18,8 +18,12 @@ public protocol TrainingObserver: AnyObject {
 }
 
 extension TrainingObserver {
+    /// Does nothing by default.
     public func trainingWillStart(epochs: Int, stepsPerEpoch: Int, pairs: Int) {}
+    /// Does nothing by default.
     public func trainerDidStep(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double) {}
+    /// Does nothing by default.
     public func trainerDidFinishEpoch(_ record: EpochRecord) {}
+    /// Does nothing by default.
     public func trainingDidFinish(_ report: FitReport) {}
 }

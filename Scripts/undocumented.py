@@ -2,6 +2,12 @@
 """Lists public declarations without a DocC comment (`///` or `/** */`) in Sources/.
 
     python3 Scripts/undocumented.py [--count] [--exclude PATH ...] [ROOT]
+    python3 Scripts/undocumented.py --symbol-graphs [--count]
+
+The second form reads the symbol graphs that `swift package generate-documentation --target M`
+leaves in .build/<triple>/extracted-symbols/ and lists every public symbol declared in Sources/
+without a doc comment — exact, and it also covers enum cases and protocol requirements, which the
+text scan (the first form) does not see.
 
 A declaration is a line whose code starts with `public`/`open` (after attributes such as
 `@inlinable`) and declares a func, init, subscript, var, let, case, struct, class, enum, protocol,
@@ -44,7 +50,30 @@ def scan(path):
     return missing
 
 
+def symbol_graphs(count_only):
+    import glob
+    import json
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    files = sorted(glob.glob(os.path.join(root, ".build", "*", "extracted-symbols", "*", "*", "*.symbols.json")))
+    total, missing = 0, []
+    for f in files:
+        for s in json.load(open(f))["symbols"]:
+            uri = s.get("location", {}).get("uri", "")
+            if s.get("accessLevel") not in ("public", "open") or not uri or s["kind"]["identifier"] == "swift.extension":
+                continue
+            total += 1
+            if not s.get("docComment"):
+                line = s["location"].get("position", {}).get("line", 0) + 1
+                missing.append(f"{uri.split('/Sources/', 1)[-1]}:{line}: {'.'.join(s['pathComponents'])}")
+    if not count_only:
+        print("\n".join(sorted(set(missing))))
+    print(f"{len(set(missing))} of {total} public symbols without a doc comment ({len(files)} symbol-graph files)")
+
+
 def main(argv):
+    if "--symbol-graphs" in argv:
+        symbol_graphs("--count" in argv)
+        return
     count_only = "--count" in argv
     excludes = []
     args = [a for a in argv if a != "--count"]

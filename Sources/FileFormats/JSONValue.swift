@@ -16,11 +16,17 @@
 /// (``ParseError/Kind/duplicateKey(_:)``), and nesting deeper than ``maximumNestingDepth`` arrays
 /// and objects is an error (``ParseError/Kind/nestingTooDeep``) rather than a stack overflow.
 public enum JSONValue: Sendable, Equatable, Hashable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number (always a `Double`).
     case number(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object (keys unordered; written sorted).
     case object([String: JSONValue])
 
     /// The deepest nesting of arrays and objects the reader accepts.

@@ -7,9 +7,13 @@ import NumericCore
 public struct NumPyArray: Sendable, Equatable {
     /// The elements, in the file's own type.
     public enum Storage: Sendable, Equatable {
+        /// `<f4` elements.
         case float32([Float])
+        /// `<f8` elements.
         case float64([Double])
+        /// `<i4` elements.
         case int32([Int32])
+        /// `<i8` elements.
         case int64([Int64])
     }
 

@@ -10,8 +10,11 @@ import NumericCore
 ///
 /// `Φ` and `φ` are the standard normal distribution and density.
 public enum Activation: String, Sendable, Codable, CaseIterable {
+    /// `max(z, 0)`.
     case relu
+    /// `z·Φ(z)`, the exact GELU.
     case gelu
+    /// `tanh z`.
     case tanh
 
     /// `f` applied elementwise, and the tensor ``backward(_:cache:)`` needs.

@@ -82,6 +82,7 @@ extension Tensor {
     @inlinable public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs * $0 } }
     /// Every element divided by `rhs`.
     @inlinable public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 / rhs } }
+    /// Every element negated.
     @inlinable public static prefix func - (operand: Tensor) -> Tensor { operand.map { -$0 } }
 
     /// Sets every scalar to `value` without reallocating.

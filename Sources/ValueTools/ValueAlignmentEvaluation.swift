@@ -2,6 +2,7 @@ import NumericCore
 
 /// The value an agent was asked to hold: an SVO category or an exact angle.
 public enum ValueTarget: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// An SVO category.
     case category(SVOCategory)
     /// An angle in degrees.
     case angle(Double)

@@ -123,7 +123,9 @@ public struct LBFGS<Scalar: BLASScalar>: Sendable {
 
     /// Minimizes `f` from `start`.
     ///
-    /// - Parameter objective: `(x, g) -> f(x)`, writing `∇f(x)` into `g` (which has `x.count` entries).
+    /// - Parameters:
+    ///   - start: the first iterate x₀.
+    ///   - objective: `(x, g) -> f(x)`, writing `∇f(x)` into `g` (which has `x.count` entries).
     public func minimize(
         from start: [Scalar], objective: (_ x: [Scalar], _ gradient: inout [Scalar]) -> Scalar
     ) -> Result {

@@ -59,6 +59,10 @@ public struct FiniteMDP: Sendable {
     /// Builds an MDP from the outcomes of every (state, action) pair.
     ///
     /// - Parameters:
+    ///   - stateCount: the number of states.
+    ///   - actionCount: the number of actions (the same in every state).
+    ///   - featureCount: d, the number of reward features of a transition.
+    ///   - discount: γ.
     ///   - terminal: which states are absorbing (their supplied outcomes are replaced).
     ///   - storage: dense or sparse transition matrices.
     ///   - outcomes: the outcomes of `(state, action)`; probabilities must be ≥ 0 and sum to 1

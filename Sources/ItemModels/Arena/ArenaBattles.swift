@@ -88,6 +88,9 @@ public struct ArenaBattles: Sendable {
     /// Battles with covariate values already oriented from each record's winner.
     ///
     /// - Parameters:
+    ///   - comparisons: the battles, one record per row of `values`.
+    ///   - covariateNames: the k covariate names.
+    ///   - normalization: how the columns are scaled before fitting.
     ///   - values: c, shape [records, k]; `.arena` normalization treats every column as battle-level
     ///     (it cannot form relative differences from c alone).
     /// - Throws: `DataError` with the 0-based record as `line` for a non-finite value.

@@ -78,6 +78,19 @@ struct ExamplesTests {
         return url
     }
 
+    /// The examples this suite runs; a new folder in Examples/ fails here until it has a test.
+    static let tested: Set<String> = [
+        "arena-leaderboard", "cyclic-preferences", "logistic-regression", "pluralistic-mixture",
+        "regret-vs-partial-return", "reward-head", "value-orientation",
+    ]
+
+    @Test("every program in Examples/ has a test in this suite")
+    func everyExampleIsTested() throws {
+        let folders = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Examples").path)
+            .filter { !$0.hasPrefix(".") }
+        #expect(Set(folders) == Self.tested)
+    }
+
     @Test("logistic-regression recovers the generating weights with L-BFGS and with Adam")
     func logisticRegression() throws {
         let folder = try temporaryFolder()

@@ -30,6 +30,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `swift package generate-documentation --target RewardKit` (DocC catalogs in Sources/*/Documentation.docc).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -79,7 +81,7 @@ let package = Package(
             dependencies: ["RewardKit", internals, .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
-        // Examples (each is a runnable program; the tests run them as processes).
+        // Examples (each is a runnable program; ExamplesTests runs each as a process on the shipped data).
         .executableTarget(name: "logistic-regression", dependencies: ["RewardKit"], path: "Examples/logistic-regression"),
         .executableTarget(name: "reward-head", dependencies: ["RewardKit"], path: "Examples/reward-head"),
         .executableTarget(name: "arena-leaderboard", dependencies: ["RewardKit"], path: "Examples/arena-leaderboard"),
@@ -121,6 +123,8 @@ let package = Package(
         .testTarget(name: "RewardKitTests", dependencies: ["RewardKit", "TestSupport"]),
         .testTarget(name: "RewardKitCLITests", dependencies: ["RewardKit", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["RewardKit", "TestSupport"]),
+        .testTarget(name: "ExamplesTests"),
+        .testTarget(name: "ReadmeTests", dependencies: ["RewardKit"]),
         // tests: add new test targets above this line
     ]
 )

@@ -3,7 +3,7 @@
 
 Usage: python3 Scripts/check_safetensors.py [FILE]   (needs `pip install safetensors numpy`)
 
-FILE defaults to Tests/FeatureDataTests/Fixtures/swift_export.safetensors, which the Swift test
+FILE defaults to Tests/FileFormatsTests/Fixtures/swift_export.safetensors, which the Swift test
 `PersistenceTests.safeTensorsExportMatchesTheCommittedFixture` proves is exactly what
 `ModelFile.safeTensors().encoded()` writes. The script
   1. loads it with safetensors.numpy.load_file and compares names, dtypes, shapes and values,
@@ -20,7 +20,7 @@ from safetensors import safe_open
 from safetensors.numpy import load_file, save
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT = os.path.join(HERE, "..", "Tests", "FeatureDataTests", "Fixtures", "swift_export.safetensors")
+DEFAULT = os.path.join(HERE, "..", "Tests", "FileFormatsTests", "Fixtures", "swift_export.safetensors")
 
 EXPECTED = {
     "weight": np.array([[0.25, -1.5, 3.0]], dtype=np.float32),

@@ -6,12 +6,12 @@
 // voters reward length: P(w ≻ l) = σ(θ_w − θ_l + γ·(z_w − z_l)) with γ = 0.7 and z the answer's
 // (standardized) length. It fits the plain Bradley–Terry model and the style-controlled one,
 // prints both leaderboards on the Elo scale (anchored: model-07 = 1000), the fitted γ with its
-// standard error and bootstrap interval, and writes style-controlled-leaderboard.svg (95% bootstrap intervals),
+// standard error and bootstrap interval (500 resamples, `--style-bootstrap N`), and writes style-controlled-leaderboard.svg (95% bootstrap intervals),
 // plain-leaderboard.svg and style-neutral-win-probabilities.svg (the heatmap) next to the chart.
 import Foundation
 import RewardKit
 
-func runStyleControlDemo(outputDirectory: String) throws {
+func runStyleControlDemo(bootstrapSamples: Int = 500, outputDirectory: String) throws {
     let names = (1...12).map { String(format: "model-%02d", $0) }
     let truth: [Double] = [0.9, 0.7, 0.5, 0.35, 0.2, 0.0, -0.1, -0.25, -0.4, -0.55, -0.7, -0.9]
     let verbose: Set<Int> = [3, 5, 8, 10]
@@ -29,8 +29,8 @@ func runStyleControlDemo(outputDirectory: String) throws {
     func conversion(_ model: BradleyTerryModel) -> RatingConversion {
         RatingConversion(scale: .elo(base: 1000), anchorStrength: model.strengths[anchor], anchorRating: 1000)
     }
-    let plainBootstrap = try estimator.bootstrapIntervals(plainBattles, model: plain, samples: 500, seed: 1)
-    let styledBootstrap = try estimator.bootstrapIntervals(sample.battles, model: styled, samples: 500, seed: 1)
+    let plainBootstrap = try estimator.bootstrapIntervals(plainBattles, model: plain, samples: bootstrapSamples, seed: 1)
+    let styledBootstrap = try estimator.bootstrapIntervals(sample.battles, model: styled, samples: bootstrapSamples, seed: 1)
     let plainBoard = Leaderboard(model: plain, comparisons: plainBattles.comparisons, intervals: plainBootstrap,
                                  conversion: conversion(plain), topCount: 12)
     let styledBoard = Leaderboard(model: styled, comparisons: sample.battles.comparisons, intervals: styledBootstrap,

@@ -1,6 +1,6 @@
 // arena-leaderboard: rank chat models from a battle log with ties, like an arena leaderboard.
 //
-//   swift run -c release arena-leaderboard [--data FILE] [--bootstrap N] [--no-style-control] [CHART.svg]
+//   swift run -c release arena-leaderboard [--data FILE] [--bootstrap N] [--style-bootstrap N] [--no-style-control] [CHART.svg]
 //   swift run -c release arena-leaderboard --generate Data/arena/battles.csv
 //
 // It fits Bradley–Terry strengths with Davidson ties (ν fitted jointly), computes 95% bootstrap
@@ -45,6 +45,7 @@ var dataPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
 var chartPath = "arena-leaderboard.svg"
 var bootstrapSamples = 200
 var showsStyleControl = true
+var styleBootstrapSamples = 500
 while !arguments.isEmpty {
     let argument = arguments.removeFirst()
     switch argument {
@@ -64,10 +65,14 @@ while !arguments.isEmpty {
         guard let n = arguments.first.flatMap(Int.init), n >= 2 else { fail("--bootstrap needs a number ≥ 2") }
         arguments.removeFirst()
         bootstrapSamples = n
+    case "--style-bootstrap":
+        guard let n = arguments.first.flatMap(Int.init), n >= 2 else { fail("--style-bootstrap needs a number ≥ 2") }
+        arguments.removeFirst()
+        styleBootstrapSamples = n
     case "--no-style-control":
         showsStyleControl = false
     case "-h", "--help":
-        print("usage: arena-leaderboard [--data FILE] [--bootstrap N] [--no-style-control] [CHART.svg] | --generate FILE")
+        print("usage: arena-leaderboard [--data FILE] [--bootstrap N] [--style-bootstrap N] [--no-style-control] [CHART.svg] | --generate FILE")
         exit(0)
     default:
         chartPath = argument
@@ -107,7 +112,7 @@ do {
 
     if showsStyleControl {
         print("\n── Style control on a synthetic arena whose voters reward long answers ──\n")
-        try runStyleControlDemo(outputDirectory: (chartPath as NSString).deletingLastPathComponent.isEmpty
+        try runStyleControlDemo(bootstrapSamples: styleBootstrapSamples, outputDirectory: (chartPath as NSString).deletingLastPathComponent.isEmpty
                                     ? "." : (chartPath as NSString).deletingLastPathComponent)
     }
 } catch let error as DataError {

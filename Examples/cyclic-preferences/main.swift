@@ -1,6 +1,9 @@
 // Cyclic preferences: Bradley–Terry versus the general preference model (GPM).
 //
-//   swift run -c release cyclic-preferences
+//   swift run -c release cyclic-preferences [--pairs N] [--epochs N]
+//
+// `--pairs N` sets the training pairs of part 2 (default 20,000; a quarter as many test pairs),
+// `--epochs N` the epochs of both heads (default 10).
 //
 // Part 1 — items. Three groups (rock, paper, scissors) of five items: inside a group the order is
 // transitive (item 1 beats item 2 beats …), across groups rock beats scissors beats paper beats rock.
@@ -8,6 +11,15 @@
 // Part 2 — features. 64-feature responses labelled by a hidden skew-symmetric form (like W4), fitted
 // by a Bradley–Terry MLP reward head and by a feature-level GPM with the same trainer.
 import RewardKit
+
+var trainPairs = 20_000
+var epochs = 10
+var argumentList = Array(CommandLine.arguments.dropFirst())
+while argumentList.count >= 2 {
+    let flag = argumentList.removeFirst(), value = Int(argumentList.removeFirst()) ?? 0
+    guard value > 0 else { break }
+    if flag == "--pairs" { trainPairs = value } else if flag == "--epochs" { epochs = value }
+}
 
 // MARK: Part 1: a tournament of transitive groups that beat each other in a cycle
 
@@ -53,7 +65,7 @@ print("  P(rock-1 ≻ scissors-1) = \(fraction(try gpm.probability(preferring: "
 
 // MARK: Part 2: features labelled by a hidden skew-symmetric form
 
-let data = SyntheticFeaturePairs.cyclic(Float.self, trainCount: 20_000, testCount: 5_000, itemCount: 1_000,
+let data = SyntheticFeaturePairs.cyclic(Float.self, trainCount: trainPairs, testCount: trainPairs / 4, itemCount: 1_000,
                                         dimension: 64, blockCount: 2, strength: 10, seed: 7)
 let trainView = FeaturePairsView(data.train), testView = FeaturePairsView(data.test)
 
@@ -67,8 +79,8 @@ let btHead = MLPRewardHead<Float>(inputSize: 64, hiddenSizes: [128], using: &hea
 // first step and can stall; see Docs/GPM.md).
 let gpmHead = FeatureGPM<Float>(featureCount: 64, hiddenSizes: [128],
                                 configuration: GPMConfiguration(dimension: 4, temperature: 0.1, eigenvalues: .learned), using: &headRNG)
-let fittedBT = fit(btHead, on: trainView, epochs: 10, seed: 3)
-let fittedGPM = fit(gpmHead, on: trainView, epochs: 10, seed: 3)
+let fittedBT = fit(btHead, on: trainView, epochs: epochs, seed: 3)
+let fittedGPM = fit(gpmHead, on: trainView, epochs: epochs, seed: 3)
 
 // Cyclic triples among 300 distinct test responses: the true tournament versus the GPM's.
 let responses = Tensor<Float>.concatenate([data.test.chosen, data.test.rejected])
@@ -88,7 +100,7 @@ let modelCensus = CyclicTriples.census(scoreMatrix: modelScores)
 var agree = 0, total = 0
 for i in 0..<300 { for j in (i + 1)..<300 { total += 1; if (truthScores[i, j] > 0) == (modelScores[i, j] > 0) { agree += 1 } } }
 
-print("Features: 64-dim responses, 20,000 training / 5,000 test pairs, hidden skew-symmetric form (oracle test accuracy \(fraction(data.oracleTestAccuracy)))")
+print("Features: 64-dim responses, \(data.train.count) training / \(data.test.count) test pairs, hidden skew-symmetric form (oracle test accuracy \(fraction(data.oracleTestAccuracy)))")
 print("  Bradley–Terry MLP head  test accuracy \(fraction(accuracy(fittedBT, testView)))")
 print("  GPM (2k = 4)            test accuracy \(fraction(accuracy(fittedGPM, testView)))")
 print("  cyclic triples among 300 distinct test responses: true tournament \(truthCensus.cyclic) of \(truthCensus.triples),"

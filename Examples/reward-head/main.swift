@@ -1,12 +1,27 @@
 // Trains a linear and an MLP Bradley–Terry reward head on the embeddings shipped in
 // Data/embeddings and prints held-out metrics.
 //
-//   swift run -c release reward-head [DATA_DIR]
+//   swift run -c release reward-head [DATA_DIR] [--epochs N]
+//
+// `--epochs N` caps the MLP's epochs (default 60, with early stopping).
 import Foundation
 import RewardKit
 
+var positional = [String]()
+var mlpEpochs = 60
+var argumentList = Array(CommandLine.arguments.dropFirst())
+while !argumentList.isEmpty {
+    let argument = argumentList.removeFirst()
+    if argument == "--epochs", let n = argumentList.first.flatMap(Int.init), n > 0 {
+        argumentList.removeFirst()
+        mlpEpochs = n
+    } else {
+        positional.append(argument)
+    }
+}
+
 let folder: URL = {
-    if CommandLine.arguments.count > 1 { return URL(fileURLWithPath: CommandLine.arguments[1]) }
+    if let path = positional.first { return URL(fileURLWithPath: path) }
     let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Data/embeddings")
     if FileManager.default.fileExists(atPath: here.appendingPathComponent("chosen.npy").path) { return here }
     return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -42,7 +57,7 @@ do {
     var mlp = MLPRewardHead<Float>(inputSize: train.dimension, hiddenSizes: [128], activation: .relu,
                                    objective: BradleyTerryObjective(centeringCoefficient: 0.01), using: &rng)
     var adam = Adam<Float>(learningRate: 1e-3)
-    let trainer = PairwiseTrainer(configuration: .init(epochs: 60, batchSize: 128, seed: 1,
+    let trainer = PairwiseTrainer(configuration: .init(epochs: mlpEpochs, batchSize: 128, seed: 1,
                                                        earlyStopping: .init(patience: 4)))
     let fit = trainer.fit(&mlp, on: FeaturePairsView(split.train), validation: FeaturePairsView(split.test), optimizer: &adam)
     report("MLP head (Adam, centered)", .mlp(mlp), test, seconds: fit.seconds)

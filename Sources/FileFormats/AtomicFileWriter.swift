@@ -14,11 +14,13 @@ public struct FileWriteError: Error, Equatable, Sendable, CustomStringConvertibl
     /// The system's diagnosis.
     public var detail: String
 
+    /// An error for `file` with the system's `detail`.
     public init(file: String, detail: String) {
         self.file = file
         self.detail = detail
     }
 
+    /// The error in words, for messages.
     public var description: String { "\(file): cannot write the file (\(detail))" }
 }
 

@@ -6,19 +6,33 @@
 public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What kind of problem was found.
     public enum Reason: Equatable, Sendable {
+        /// The file could not be read (the system's reason).
         case cannotRead(String)
+        /// The file holds nothing.
         case emptyFile
+        /// The data hold no comparisons or pairs.
         case emptyDataSet
+        /// A required column is missing (its name).
         case missingColumn(String)
+        /// A line or record cannot be parsed (why).
         case malformedLine(String)
+        /// A record names the same item as winner and loser (the item).
         case winnerEqualsLoser(String)
+        /// A weight is negative, not finite or not a number (the text).
         case invalidWeight(String)
+        /// A tie field is not 0 or 1 (the text).
         case invalidTie(String)
+        /// A value is NaN or infinite (in `column` when known).
         case nonFiniteValue(column: Int?)
+        /// A feature dimension differs from the expected one.
         case dimensionMismatch(expected: Int, found: Int)
+        /// Two inputs that must align have different numbers of rows.
         case rowCountMismatch(expected: Int, found: Int)
+        /// The file's format or type is not supported (what).
         case unsupportedFormat(String)
+        /// A record names an item that is not known (the name).
         case unknownItem(String)
+        /// A value is invalid (the whole reason, in words).
         case invalidValue(String)
     }
 
@@ -29,12 +43,14 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The diagnosis.
     public var reason: Reason
 
+    /// An error in `file` (at `line` when known) for `reason`.
     public init(file: String, line: Int? = nil, reason: Reason) {
         self.file = file
         self.line = line
         self.reason = reason
     }
 
+    /// The error in words, for messages.
     public var description: String {
         var where_ = file
         if let line { where_ += ", line \(line)" }

@@ -16,11 +16,17 @@
 /// (``ParseError/Kind/duplicateKey(_:)``), and nesting deeper than ``maximumNestingDepth`` arrays
 /// and objects is an error (``ParseError/Kind/nestingTooDeep``) rather than a stack overflow.
 public enum JSONValue: Sendable, Equatable, Hashable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number (always a `Double`).
     case number(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object (keys unordered; written sorted).
     case object([String: JSONValue])
 
     /// The deepest nesting of arrays and objects the reader accepts.
@@ -44,6 +50,7 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         public var detail: String
         /// The kind of failure.
         public var kind: Kind
+        /// The error in words, for messages.
         public var description: String { "\(detail) at byte \(offset)" }
     }
 
@@ -169,14 +176,21 @@ public enum JSONValue: Sendable, Equatable, Hashable {
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
+    /// A JSON string.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// A JSON number.
     public init(floatLiteral value: Double) { self = .number(value) }
+    /// A JSON number.
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// A JSON Boolean.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// A JSON array.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// A JSON object; of repeated keys the last wins.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
+    /// JSON `null`.
     public init(nilLiteral: ()) { self = .null }
 }
 

@@ -46,6 +46,7 @@ public struct ModelFile: Sendable, Equatable {
     /// The tensors, in the order they were added; names are unique.
     public private(set) var tensors: [NamedTensor]
 
+    /// A model file of `kind` with `metadata` and `tensors` (in order).
     public init(kind: String, metadata: [String: JSONValue] = [:], tensors: [NamedTensor] = []) {
         precondition(Set(tensors.map(\.name)).count == tensors.count, "ModelFile: duplicate tensor names in \(tensors.map(\.name))")
         self.kind = kind

@@ -1,5 +1,6 @@
 /// Why a model file (or a safetensors file) could not be read or written, with the file.
 public struct ModelFileError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What is wrong with the file.
     public enum Reason: Equatable, Sendable {
         /// The file could not be opened or read.
         case cannotRead(String)
@@ -27,13 +28,16 @@ public struct ModelFileError: Error, Equatable, Sendable, CustomStringConvertibl
 
     /// The file (or a description of the in-memory source).
     public var file: String
+    /// What is wrong.
     public var reason: Reason
 
+    /// An error for `file` with `reason`.
     public init(file: String, reason: Reason) {
         self.file = file
         self.reason = reason
     }
 
+    /// The error in words, for messages.
     public var description: String {
         let why: String
         switch reason {

@@ -2,14 +2,18 @@ import NumericCore
 
 /// The contents of one NumPy `.npy` file: a shape and a typed, row-major (C order) payload.
 ///
-/// Use ``tensor(as:)`` for features (float32 and float64 both convert to either scalar type) and
-/// ``integers()`` for id columns.
+/// Use ``tensor(as:source:)`` for features (float32 and float64 both convert to either scalar type) and
+/// ``integers(source:)`` for id columns.
 public struct NumPyArray: Sendable, Equatable {
     /// The elements, in the file's own type.
     public enum Storage: Sendable, Equatable {
+        /// `<f4` elements.
         case float32([Float])
+        /// `<f8` elements.
         case float64([Double])
+        /// `<i4` elements.
         case int32([Int32])
+        /// `<i8` elements.
         case int64([Int64])
     }
 

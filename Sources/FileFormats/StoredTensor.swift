@@ -2,7 +2,9 @@ import NumericCore
 
 /// A tensor as stored in a model file: float32 or float64, any shape, little-endian on disk.
 public enum StoredTensor: Sendable, Equatable {
+    /// A float32 (`F32`) tensor.
     case float32(Tensor<Float>)
+    /// A float64 (`F64`) tensor.
     case float64(Tensor<Double>)
 
     /// Wraps a tensor of either scalar type without converting it.
@@ -24,6 +26,7 @@ public enum StoredTensor: Sendable, Equatable {
         }
     }
 
+    /// The tensor's shape.
     public var shape: [Int] {
         switch self {
         case .float32(let t): t.shape

@@ -10,8 +10,11 @@ import NumericCore
 ///
 /// `Φ` and `φ` are the standard normal distribution and density.
 public enum Activation: String, Sendable, Codable, CaseIterable {
+    /// `max(z, 0)`.
     case relu
+    /// `z·Φ(z)`, the exact GELU.
     case gelu
+    /// `tanh z`.
     case tanh
 
     /// `f` applied elementwise, and the tensor ``backward(_:cache:)`` needs.
@@ -58,16 +61,20 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
 public struct ReLU<Scalar: BLASScalar>: Layer {
     /// The output `y` (positive exactly where `x` is).
     public typealias Cache = Tensor<Scalar>
+    /// Creates the layer (it has no parameters).
     public init() {}
     /// No parameters.
     public var parameters: [Tensor<Scalar>] {
         get { [] }
         set { precondition(newValue.isEmpty, "ReLU has no parameters, got \(newValue.count) tensors") }
     }
+    /// The layer's output for `input` (no cache).
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { Activation.relu.apply(input) }
+    /// The output and the cache that `backward(_:cache:)` needs.
     public func forward(_ input: Tensor<Scalar>) -> (output: Tensor<Scalar>, cache: Tensor<Scalar>) {
         Activation.relu.forward(input)
     }
+    /// The gradient with respect to the input and the parameter gradients (in `parameters` order), from the output gradient and the forward cache.
     public func backward(_ outputGradient: Tensor<Scalar>, cache: Tensor<Scalar>)
         -> (inputGradient: Tensor<Scalar>, parameterGradients: [Tensor<Scalar>]) {
         (Activation.relu.backward(outputGradient, cache: cache), [])
@@ -79,16 +86,20 @@ public struct ReLU<Scalar: BLASScalar>: Layer {
 public struct GELU<Scalar: BLASScalar>: Layer {
     /// The input `x`.
     public typealias Cache = Tensor<Scalar>
+    /// Creates the layer (it has no parameters).
     public init() {}
     /// No parameters.
     public var parameters: [Tensor<Scalar>] {
         get { [] }
         set { precondition(newValue.isEmpty, "GELU has no parameters, got \(newValue.count) tensors") }
     }
+    /// The layer's output for `input` (no cache).
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { Activation.gelu.apply(input) }
+    /// The output and the cache that `backward(_:cache:)` needs.
     public func forward(_ input: Tensor<Scalar>) -> (output: Tensor<Scalar>, cache: Tensor<Scalar>) {
         Activation.gelu.forward(input)
     }
+    /// The gradient with respect to the input and the parameter gradients (in `parameters` order), from the output gradient and the forward cache.
     public func backward(_ outputGradient: Tensor<Scalar>, cache: Tensor<Scalar>)
         -> (inputGradient: Tensor<Scalar>, parameterGradients: [Tensor<Scalar>]) {
         (Activation.gelu.backward(outputGradient, cache: cache), [])
@@ -99,16 +110,20 @@ public struct GELU<Scalar: BLASScalar>: Layer {
 public struct Tanh<Scalar: BLASScalar>: Layer {
     /// The output `y`.
     public typealias Cache = Tensor<Scalar>
+    /// Creates the layer (it has no parameters).
     public init() {}
     /// No parameters.
     public var parameters: [Tensor<Scalar>] {
         get { [] }
         set { precondition(newValue.isEmpty, "Tanh has no parameters, got \(newValue.count) tensors") }
     }
+    /// The layer's output for `input` (no cache).
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { Activation.tanh.apply(input) }
+    /// The output and the cache that `backward(_:cache:)` needs.
     public func forward(_ input: Tensor<Scalar>) -> (output: Tensor<Scalar>, cache: Tensor<Scalar>) {
         Activation.tanh.forward(input)
     }
+    /// The gradient with respect to the input and the parameter gradients (in `parameters` order), from the output gradient and the forward cache.
     public func backward(_ outputGradient: Tensor<Scalar>, cache: Tensor<Scalar>)
         -> (inputGradient: Tensor<Scalar>, parameterGradients: [Tensor<Scalar>]) {
         (Activation.tanh.backward(outputGradient, cache: cache), [])

@@ -13,12 +13,19 @@ import NumericCore
 /// | `kaimingUniform` | `U(−a, a)`, `a = √(6/fanIn)` (He et al. 2015, gain √2 for ReLU) |
 /// | `kaimingNormal` | `N(0, 2/fanIn)` |
 public enum Initializer: Sendable, Equatable {
+    /// All zero.
     case zeros
+    /// `N(0, s²)`.
     case normal(standardDeviation: Double)
+    /// `N(0, 1/(fanIn + 1))`.
     case rewardHead
+    /// Glorot uniform.
     case xavierUniform
+    /// Glorot normal.
     case xavierNormal
+    /// He uniform (gain √2).
     case kaimingUniform
+    /// He normal (gain √2).
     case kaimingNormal
 
     /// A `[inputSize, outputSize]` weight matrix drawn from this distribution.

@@ -31,8 +31,10 @@ public struct L2Normalization<Scalar: BLASScalar>: Layer {
         set { precondition(newValue.isEmpty, "L2Normalization has no parameters, got \(newValue.count) tensors") }
     }
 
+    /// The layer's output for `input` (no cache).
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { forward(input).output }
 
+    /// The output and the cache that `backward(_:cache:)` needs.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func forward(_ input: Tensor<Scalar>) -> (output: Tensor<Scalar>, cache: Cache) {
@@ -57,6 +59,7 @@ public struct L2Normalization<Scalar: BLASScalar>: Layer {
         return (output, Cache(output: output, divisors: divisors, clamped: clamped))
     }
 
+    /// The gradient with respect to the input and the parameter gradients (in `parameters` order), from the output gradient and the forward cache.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Tensor<Scalar>, cache: Cache)

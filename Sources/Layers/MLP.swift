@@ -153,6 +153,7 @@ public struct MLP<Scalar: BLASScalar>: Layer {
         return (h, Cache(layerInputs: layerInputs, activationCaches: activationCaches, normalizationCache: normalizationCache))
     }
 
+    /// The gradient with respect to the input and the parameter gradients (in `parameters` order), from the output gradient and the forward cache.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Tensor<Scalar>, cache: Cache)

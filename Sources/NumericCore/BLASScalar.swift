@@ -33,9 +33,13 @@ where Self.RawSignificand: FixedWidthInteger {
         transpose: Bool, n: Int, k: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
+    /// `Σ xᵢ·yᵢ` over `count` strided elements (`cblas_?dot`).
     static func dot(count: Int, _ x: UnsafePointer<Self>, _ incx: Int, _ y: UnsafePointer<Self>, _ incy: Int) -> Self
+    /// `y ← alpha·x + y` (`cblas_?axpy`).
     static func axpy(count: Int, alpha: Self, x: UnsafePointer<Self>, incx: Int, y: UnsafeMutablePointer<Self>, incy: Int)
+    /// `x ← alpha·x` (`cblas_?scal`).
     static func scal(count: Int, alpha: Self, x: UnsafeMutablePointer<Self>, incx: Int)
+    /// The Euclidean norm of `x` (`cblas_?nrm2`).
     static func nrm2(count: Int, x: UnsafePointer<Self>, incx: Int) -> Self
 
     /// Cholesky factorization (lower) in place; returns LAPACK's `info`.

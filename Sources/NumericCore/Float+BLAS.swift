@@ -3,6 +3,7 @@ import COpenBLAS
 import RealModule
 
 extension Float: BLASScalar {
+    /// Row-major `cblas_?gemm`: C ← α·op(A)·op(B) + β·C, op = transpose when asked.
     @inlinable
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -14,6 +15,7 @@ extension Float: BLASScalar {
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
+    /// Row-major `cblas_?gemv`: y ← α·op(A)·x + β·y.
     @inlinable
     public static func gemv(
         transpose: Bool, m: Int, n: Int, alpha: Float,
@@ -24,6 +26,7 @@ extension Float: BLASScalar {
                     a, blasint(lda), x, blasint(incx), beta, y, blasint(incy))
     }
 
+    /// Row-major `cblas_?ger`: A ← α·x·yᵀ + A.
     @inlinable
     public static func ger(
         m: Int, n: Int, alpha: Float, x: UnsafePointer<Float>, incx: Int,
@@ -32,6 +35,7 @@ extension Float: BLASScalar {
         cblas_sger(CblasRowMajor, blasint(m), blasint(n), alpha, x, blasint(incx), y, blasint(incy), a, blasint(lda))
     }
 
+    /// Row-major `cblas_?syrk`, lower triangle: C ← α·A·Aᵀ + β·C, or α·Aᵀ·A + β·C when `transpose`.
     @inlinable
     public static func syrk(
         transpose: Bool, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
@@ -41,40 +45,48 @@ extension Float: BLASScalar {
                     alpha, a, blasint(lda), beta, c, blasint(ldc))
     }
 
+    /// `cblas_?dot`: Σ xᵢ·yᵢ over `count` strided elements.
     @inlinable
     public static func dot(count: Int, _ x: UnsafePointer<Float>, _ incx: Int, _ y: UnsafePointer<Float>, _ incy: Int) -> Float {
         cblas_sdot(blasint(count), x, blasint(incx), y, blasint(incy))
     }
 
+    /// `cblas_?axpy`: y ← α·x + y.
     @inlinable
     public static func axpy(count: Int, alpha: Float, x: UnsafePointer<Float>, incx: Int, y: UnsafeMutablePointer<Float>, incy: Int) {
         cblas_saxpy(blasint(count), alpha, x, blasint(incx), y, blasint(incy))
     }
 
+    /// `cblas_?scal`: x ← α·x.
     @inlinable
     public static func scal(count: Int, alpha: Float, x: UnsafeMutablePointer<Float>, incx: Int) {
         cblas_sscal(blasint(count), alpha, x, blasint(incx))
     }
 
+    /// `cblas_?nrm2`: the Euclidean norm of x.
     @inlinable
     public static func nrm2(count: Int, x: UnsafePointer<Float>, incx: Int) -> Float {
         cblas_snrm2(blasint(count), x, blasint(incx))
     }
 
+    /// LAPACKE `?potrf` (row-major, lower triangle): the Cholesky factor L of A in place; returns LAPACK's `info` (0 on success, > 0 when A is not positive definite).
     public static func potrf(n: Int, a: UnsafeMutablePointer<Float>, lda: Int) -> Int {
         Int(LAPACKE_spotrf(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), a, Int32(lda)))
     }
 
+    /// LAPACKE `?potrs` (row-major, lower triangle): solves A·X = B in place with the factor of `potrf`; returns `info`.
     public static func potrs(n: Int, nrhs: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeMutablePointer<Float>, ldb: Int) -> Int {
         Int(LAPACKE_spotrs(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), Int32(nrhs),
                            a, Int32(lda), b, Int32(ldb)))
     }
 
+    /// LAPACKE `?syevd` (row-major, lower triangle): eigenvalues into `w` (ascending) and eigenvectors into `a`; returns `info`.
     public static func syevd(n: Int, a: UnsafeMutablePointer<Float>, lda: Int, w: UnsafeMutablePointer<Float>) -> Int {
         Int(LAPACKE_ssyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")), Int32(n),
                            a, Int32(lda), w))
     }
 
+    /// LAPACKE `?gels` (row-major, no transpose): the least-squares (or minimum-norm) solution of A·X = B by QR or LQ, written into `b`; returns `info`.
     public static func gels(m: Int, n: Int, nrhs: Int, a: UnsafeMutablePointer<Float>, lda: Int, b: UnsafeMutablePointer<Float>, ldb: Int) -> Int {
         Int(LAPACKE_sgels(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), Int32(m), Int32(n), Int32(nrhs),
                           a, Int32(lda), b, Int32(ldb)))

@@ -11,6 +11,7 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
     /// An entry of the matrix or right-hand side (0-based row and column) is NaN or infinite.
     case nonFiniteEntry(row: Int, column: Int)
 
+    /// The error in words, for messages.
     public var description: String {
         switch self {
         case .notPositiveDefinite(let k):

@@ -20,6 +20,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         state = (splitMix(&s), splitMix(&s), splitMix(&s), splitMix(&s))
     }
 
+    /// The next 64 random bits.
     @inlinable
     public mutating func next() -> UInt64 {
         let result = rotl(state.1 &* 5, 7) &* 9

@@ -45,26 +45,44 @@ extension Tensor {
         return out
     }
 
+    /// Adds `rhs` element by element (same shape).
     @inlinable public static func += (lhs: inout Tensor, rhs: Tensor) { lhs.formElementwise(rhs, +) }
+    /// Subtracts `rhs` element by element (same shape).
     @inlinable public static func -= (lhs: inout Tensor, rhs: Tensor) { lhs.formElementwise(rhs, -) }
+    /// Multiplies by `rhs` element by element (same shape).
     @inlinable public static func *= (lhs: inout Tensor, rhs: Tensor) { lhs.formElementwise(rhs, *) }
+    /// Divides by `rhs` element by element (same shape).
     @inlinable public static func /= (lhs: inout Tensor, rhs: Tensor) { lhs.formElementwise(rhs, /) }
 
+    /// The element-wise sum (same shape).
     @inlinable public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zipMap(rhs, +) }
+    /// The element-wise difference (same shape).
     @inlinable public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zipMap(rhs, -) }
+    /// The element-wise (Hadamard) product (same shape).
     @inlinable public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zipMap(rhs, *) }
+    /// The element-wise quotient (same shape).
     @inlinable public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zipMap(rhs, /) }
 
+    /// Adds `rhs` to every element.
     @inlinable public static func += (lhs: inout Tensor, rhs: Scalar) { lhs.formMap { $0 + rhs } }
+    /// Subtracts `rhs` from every element.
     @inlinable public static func -= (lhs: inout Tensor, rhs: Scalar) { lhs.formMap { $0 - rhs } }
+    /// Multiplies every element by `rhs`.
     @inlinable public static func *= (lhs: inout Tensor, rhs: Scalar) { lhs.formMap { $0 * rhs } }
+    /// Divides every element by `rhs`.
     @inlinable public static func /= (lhs: inout Tensor, rhs: Scalar) { lhs.formMap { $0 / rhs } }
 
+    /// `rhs` added to every element.
     @inlinable public static func + (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 + rhs } }
+    /// `rhs` subtracted from every element.
     @inlinable public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 - rhs } }
+    /// Every element times `rhs`.
     @inlinable public static func * (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 * rhs } }
+    /// `lhs` times every element.
     @inlinable public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs * $0 } }
+    /// Every element divided by `rhs`.
     @inlinable public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 / rhs } }
+    /// Every element negated.
     @inlinable public static prefix func - (operand: Tensor) -> Tensor { operand.map { -$0 } }
 
     /// Sets every scalar to `value` without reallocating.

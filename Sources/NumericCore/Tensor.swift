@@ -281,6 +281,7 @@ extension Tensor: Equatable {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// A readable form, for messages and tables.
     public var description: String {
         if rank == 2 {
             let rows = (0..<shape[0]).map { i in "[" + rowArray(i).map { "\($0)" }.joined(separator: ", ") + "]" }

@@ -22,6 +22,7 @@ public struct Adam<Scalar: BLASScalar>: Optimizer {
         case decoupled(Scalar)
     }
 
+    /// The step size (the schedule's base rate).
     public var learningRate: Scalar
     /// `β₁`, the first-moment decay.
     public var beta1: Scalar
@@ -31,6 +32,7 @@ public struct Adam<Scalar: BLASScalar>: Optimizer {
     public var epsilon: Scalar
     /// The weight-decay variant.
     public var weightDecay: WeightDecay
+    /// The number of updates taken since creation or `reset()`.
     public private(set) var stepCount = 0
     private var firstMoments: [[Scalar]] = []
     private var secondMoments: [[Scalar]] = []
@@ -58,12 +60,14 @@ public struct Adam<Scalar: BLASScalar>: Optimizer {
         Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: .decoupled(weightDecay))
     }
 
+    /// Forgets the optimizer state (moments, step count), keeping the settings.
     public mutating func reset() {
         stepCount = 0
         firstMoments = []
         secondMoments = []
     }
 
+    /// Takes one step: updates `parameters` in place from `gradients` (same shapes, same order).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public mutating func update(_ parameters: inout [Tensor<Scalar>], gradients: [Tensor<Scalar>]) {

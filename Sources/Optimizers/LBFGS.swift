@@ -45,6 +45,7 @@ public struct LBFGS<Scalar: BLASScalar>: Sendable {
         /// The objective or its gradient was not finite at the start, or at every trial point of a failed line search.
         case nonFiniteValue
 
+        /// The raw value.
         public var description: String { rawValue }
     }
 
@@ -122,7 +123,9 @@ public struct LBFGS<Scalar: BLASScalar>: Sendable {
 
     /// Minimizes `f` from `start`.
     ///
-    /// - Parameter objective: `(x, g) -> f(x)`, writing `∇f(x)` into `g` (which has `x.count` entries).
+    /// - Parameters:
+    ///   - start: the first iterate x₀.
+    ///   - objective: `(x, g) -> f(x)`, writing `∇f(x)` into `g` (which has `x.count` entries).
     public func minimize(
         from start: [Scalar], objective: (_ x: [Scalar], _ gradient: inout [Scalar]) -> Scalar
     ) -> Result {

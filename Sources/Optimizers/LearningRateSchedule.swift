@@ -12,8 +12,11 @@ import NumericCore
 ///
 /// Past `T` both decays stay at 0.
 public enum LearningRateSchedule: Sendable, Equatable {
+    /// Factor 1 at every step.
     case constant
+    /// Linear warmup, then a cosine decay to 0 at `totalSteps`.
     case cosine(warmupSteps: Int, totalSteps: Int)
+    /// Linear warmup, then a linear decay to 0 at `totalSteps`.
     case linear(warmupSteps: Int, totalSteps: Int)
 
     /// The multiplier at step `t` (see the type's documentation).

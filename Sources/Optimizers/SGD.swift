@@ -19,14 +19,17 @@ public struct SGD<Scalar: BLASScalar>: Optimizer {
         case nesterov(Scalar)
     }
 
+    /// The step size (the schedule's base rate).
     public var learningRate: Scalar
     /// The momentum variant.
     public var momentum: Momentum
     /// The L2 penalty coefficient `λ` added to the gradient.
     public var weightDecay: Scalar
+    /// The number of updates taken since creation or `reset()`.
     public private(set) var stepCount = 0
     private var buffers: [[Scalar]] = []
 
+    /// SGD with step size γ = `learningRate`, a momentum variant and the L2 weight decay λ added to the gradient.
     public init(learningRate: Scalar, momentum: Momentum = .none, weightDecay: Scalar = 0) {
         precondition(learningRate >= 0, "SGD learning rate must be ≥ 0, got \(learningRate)")
         precondition(weightDecay >= 0, "SGD weight decay must be ≥ 0, got \(weightDecay)")
@@ -42,11 +45,13 @@ public struct SGD<Scalar: BLASScalar>: Optimizer {
         self.weightDecay = weightDecay
     }
 
+    /// Forgets the optimizer state (moments, step count), keeping the settings.
     public mutating func reset() {
         stepCount = 0
         buffers = []
     }
 
+    /// Takes one step: updates `parameters` in place from `gradients` (same shapes, same order).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public mutating func update(_ parameters: inout [Tensor<Scalar>], gradients: [Tensor<Scalar>]) {

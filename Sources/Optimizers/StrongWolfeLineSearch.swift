@@ -53,6 +53,7 @@ public struct StrongWolfeLineSearch<Scalar: BLASScalar>: Sendable {
         /// `∇f` at the low end of the bracket.
         var lowGradient: [Scalar]
 
+        /// Zeroed storage for `count` parameters.
         public init(count: Int) {
             point = [Scalar](repeating: 0, count: count)
             gradient = point

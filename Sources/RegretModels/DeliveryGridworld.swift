@@ -16,7 +16,18 @@ import NumericCore
 public struct DeliveryGridworld: Sendable {
     /// What occupies a cell (mud is a separate layer, ``mud``).
     public enum Cell: Sendable, Equatable {
-        case empty, goal, house, sheep, coin, roadBlock
+        /// Nothing.
+        case empty
+        /// The goal (terminal).
+        case goal
+        /// A house (impassable).
+        case house
+        /// A sheep (terminal).
+        case sheep
+        /// A coin (moving into it adds e_coin; coins are not consumed).
+        case coin
+        /// A road block.
+        case roadBlock
     }
 
     /// The moves, in action order: up (row − 1), down, left (column − 1), right.
@@ -28,7 +39,9 @@ public struct DeliveryGridworld: Sendable {
     /// The reference discount.
     public static let defaultDiscount = 0.999
 
+    /// Rows of the board.
     public let height: Int
+    /// Columns of the board.
     public let width: Int
     /// Row-major cells.
     public let cells: [Cell]

@@ -8,20 +8,34 @@ import NumericCore
 /// [time, goal, sheep, coin, roadblock, mud] (time is always −1, coin +1), following the random
 /// MDPs of Knox et al.'s experiments (which had no houses or mud; both are optional here).
 public struct DeliveryGridworldGenerator: Sendable {
+    /// Board heights to draw from.
     public var heights: [Int] = [3, 6, 10, 15]
+    /// Board widths to draw from.
     public var widths: [Int] = [5, 6, 10]
+    /// Fractions of cells holding sheep.
     public var sheepFractions: [Double] = [0, 0.1, 0.3]
+    /// Fractions of cells holding road blocks.
     public var roadBlockFractions: [Double] = [0, 0.1, 0.5, 0.8]
+    /// Fractions of cells holding coins.
     public var coinFractions: [Double] = [0, 0.1, 0.2]
+    /// Fractions of cells holding houses.
     public var houseFractions: [Double] = [0, 0.1]
+    /// Fractions of cells holding mud.
     public var mudFractions: [Double] = [0, 0.1, 0.3]
+    /// True reward weights of the goal to draw from.
     public var goalRewards: [Double] = [0, 1, 5, 10, 50]
+    /// True reward weights of a sheep to draw from.
     public var sheepRewards: [Double] = [-5, -10, -50, -100]
+    /// True reward weights of a road block to draw from.
     public var roadBlockRewards: [Double] = [-2, -5, -10]
+    /// True reward weights of mud to draw from.
     public var mudRewards: [Double] = [-1, -2, -3]
+    /// The discount of every board.
     public var discount: Double = DeliveryGridworld.defaultDiscount
+    /// How the boards store their transitions.
     public var storage: TransitionStorage = .automatic
 
+    /// The default distribution (Knox et al.'s, plus optional houses and mud).
     public init() {}
 
     /// A generator that always draws boards of one size (for scaling benchmarks).

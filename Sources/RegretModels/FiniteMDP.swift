@@ -4,10 +4,14 @@ import NumericCore
 /// One possible result of taking an action: the next state, its probability and the
 /// per-transition feature vector φ(s, a, s′).
 public struct MDPOutcome: Sendable, Equatable {
+    /// The next state.
     public var next: Int
+    /// The probability of this outcome.
     public var probability: Double
+    /// The reward features of the transition.
     public var features: [Double]
 
+    /// An outcome reaching `next` with `probability` and reward `features`.
     public init(next: Int, probability: Double = 1, features: [Double]) {
         self.next = next
         self.probability = probability
@@ -55,6 +59,10 @@ public struct FiniteMDP: Sendable {
     /// Builds an MDP from the outcomes of every (state, action) pair.
     ///
     /// - Parameters:
+    ///   - stateCount: the number of states.
+    ///   - actionCount: the number of actions (the same in every state).
+    ///   - featureCount: d, the number of reward features of a transition.
+    ///   - discount: γ.
     ///   - terminal: which states are absorbing (their supplied outcomes are replaced).
     ///   - storage: dense or sparse transition matrices.
     ///   - outcomes: the outcomes of `(state, action)`; probabilities must be ≥ 0 and sum to 1

@@ -56,7 +56,7 @@ public struct LinearRewardFit: Sendable {
 }
 
 extension SegmentPreferenceObjective {
-    /// Minimizes the objective by full-batch L-BFGS (``Optimizers/LBFGS``, strong-Wolfe line search)
+    /// Minimizes the objective by full-batch L-BFGS (`Optimizers/LBFGS`, strong-Wolfe line search)
     /// from the neutral start w = 0 and `options.randomRestarts` random starts; returns the start
     /// with the lowest final loss. The random starts are drawn from `options.seed`.
     public func fit(options: LinearRewardFitOptions = LinearRewardFitOptions()) -> LinearRewardFit {

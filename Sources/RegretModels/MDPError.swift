@@ -26,6 +26,7 @@ public enum MDPError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An iterative computation stopped at its iteration limit before reaching its tolerance.
     case notConverged(iterations: Int, residual: Double)
 
+    /// The error in words, for messages.
     public var description: String {
         switch self {
         case .invalidSize(let what, let value): return "\(what) must be positive, got \(value)"

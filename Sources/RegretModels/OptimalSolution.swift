@@ -44,6 +44,8 @@ extension FiniteMDP {
     /// Solves for the optimal values of the reward r = w·φ.
     ///
     /// - Parameters:
+    ///   - weights: w, one entry per reward feature.
+    ///   - method: the solution method.
     ///   - tolerance: stop when the Bellman residual ‖max_a Q(V) − V‖∞ ≤ tolerance.
     ///   - maximumIterations: the cap on Bellman sweeps (and on policy-iteration rounds).
     /// - Returns: the solution; `converged` is false if the cap was reached first.

@@ -32,20 +32,27 @@ public struct RegretExperimentConfiguration: Sendable {
     /// Run MDPs in parallel (DispatchQueue.concurrentPerform).
     public var concurrent: Bool = true
 
+    /// The defaults (30 MDPs, 300/1000/3000 preferences, regret labels, seed 0).
     public init() {}
 }
 
 /// One row of the results table: a learner at a data size, over all MDPs.
 public struct RegretExperimentResult: Sendable, Codable, Equatable {
+    /// The data-set size (labelled pairs).
     public var preferences: Int
+    /// The learner (a ``LinearRewardLearner`` raw value).
     public var learner: String
     /// Fraction of MDPs whose learned reward has scaled return ≥ 0.9.
     public var nearOptimalFraction: Double
+    /// Mean scaled return over the MDPs.
     public var meanScaledReturn: Double
+    /// Median scaled return over the MDPs.
     public var medianScaledReturn: Double
     /// Total fitting time (all restarts) summed over the MDPs.
     public var fitSeconds: Double
+    /// `fitSeconds` per MDP.
     public var meanFitSeconds: Double
+    /// The number of MDPs.
     public var mdpCount: Int
 
     enum CodingKeys: String, CodingKey {
@@ -61,11 +68,17 @@ public struct RegretExperimentResult: Sendable, Codable, Equatable {
 
 /// What happened on one MDP.
 public struct RegretExperimentMDPRecord: Sendable, Codable, Equatable {
+    /// The MDP's index in the run.
     public var index: Int
+    /// Board height.
     public var height: Int
+    /// Board width.
     public var width: Int
+    /// Number of states.
     public var states: Int
+    /// Distinct policies in the successor-feature library.
     public var librarySize: Int
+    /// The board's true reward weights.
     public var trueWeights: [Double]
     /// Tie fraction of the largest data set.
     public var tieFraction: Double
@@ -74,12 +87,19 @@ public struct RegretExperimentMDPRecord: Sendable, Codable, Equatable {
     /// Per (size, learner): the scaled return and fit time, in the order sizes × learners.
     public var runs: [Run]
 
+    /// One learner at one data size on this MDP.
     public struct Run: Sendable, Codable, Equatable {
+        /// The data-set size.
         public var preferences: Int
+        /// The learner (a ``LinearRewardLearner`` raw value).
         public var learner: String
+        /// The scaled return of the learned reward's greedy policy.
         public var scaledReturn: Double
+        /// Fitting time, all restarts.
         public var fitSeconds: Double
+        /// The final objective value.
         public var loss: Double
+        /// The learned reward weights.
         public var weights: [Double]
 
         enum CodingKeys: String, CodingKey {
@@ -100,14 +120,23 @@ public struct RegretExperimentMDPRecord: Sendable, Codable, Equatable {
 
 /// The experiment's full report (JSON keys in snake case).
 public struct RegretExperimentReport: Sendable, Codable, Equatable {
+    /// The label model (``SegmentPreferenceModel`` as text).
     public var labels: String
+    /// The label noise, as text.
     public var noise: String
+    /// The run's seed.
     public var seed: UInt64
+    /// The number of MDPs.
     public var mdpCount: Int
+    /// The data-set sizes.
     public var preferenceCounts: [Int]
+    /// Random reward vectors drawn for each successor-feature library.
     public var libraryRewardCount: Int
+    /// τ of the soft maximum.
     public var softMaximumTemperature: Double
+    /// One row per (data size, learner).
     public var results: [RegretExperimentResult]
+    /// One record per MDP.
     public var mdps: [RegretExperimentMDPRecord]
     /// Wall time of the whole run.
     public var wallSeconds: Double

@@ -12,7 +12,9 @@ public struct ScaledReturnEvaluator: Sendable {
     /// A scaled return at or above this is "near-optimal".
     public static let nearOptimalThreshold = 0.9
 
+    /// The MDP the policies act in.
     public let mdp: FiniteMDP
+    /// The true reward weights.
     public let trueWeights: Tensor<Double>
     /// The true optimal solution.
     public let optimal: OptimalSolution
@@ -22,6 +24,7 @@ public struct ScaledReturnEvaluator: Sendable {
     public let randomReturn: Double
     let starts: [Int]
 
+    /// An evaluator of policies in `mdp` under the true reward `trueWeights` (solves the MDP for the optimal and the uniform-random returns).
     public init(mdp: FiniteMDP, trueWeights: Tensor<Double>) throws(MDPError) {
         self.mdp = mdp
         self.trueWeights = trueWeights

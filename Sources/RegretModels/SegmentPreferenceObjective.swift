@@ -48,6 +48,7 @@ public struct PartialReturnObjective: SegmentPreferenceObjective {
     /// λ.
     public let l2Penalty: Double
 
+    /// The objective on `data` with L2 penalty λ on the weights.
     public init(data: SegmentPreferenceSet, l2Penalty: Double = 1e-6) {
         let d = data.segments.first?.featureCount ?? 0
         var diff = Tensor<Double>.zeros(shape: [data.count, d])
@@ -60,14 +61,17 @@ public struct PartialReturnObjective: SegmentPreferenceObjective {
         self.l2Penalty = l2Penalty
     }
 
+    /// d, the number of reward features.
     public var featureCount: Int { differences.shape[1] }
 
+    /// The logit of each pair at `weights`.
     public func logits(weights: [Double]) -> [Double] {
         precondition(weights.count == featureCount, "PartialReturnObjective: \(weights.count) weights for d = \(featureCount)")
         if labels.isEmpty { return [] }
         return differences.matvec(Tensor(weights)).scalars
     }
 
+    /// The mean negative log-likelihood plus the penalty at `weights`; writes its gradient into `gradient`.
     public func value(weights: [Double], gradient: inout [Double]) -> Double {
         let (loss, r) = crossEntropy(logits: logits(weights: weights), labels: labels)
         var g = labels.isEmpty ? Tensor<Double>.zeros(shape: [featureCount])
@@ -81,7 +85,7 @@ public struct PartialReturnObjective: SegmentPreferenceObjective {
 /// The regret preference model: P(σ1 ≻ σ2) = σ(regret_w(σ2) − regret_w(σ1)), with V*_w replaced by
 /// the successor-feature soft maximum Ṽ_w of a ``SuccessorFeatureLibrary``.
 ///
-/// Each segment's regret is c_σ·Ṽ_w − w·f_σ (see ``FiniteMDP/regretDesign(of:)``), so over the U
+/// Each segment's regret is c_σ·Ṽ_w − w·f_σ (see `FiniteMDP.regretDesign(of:)`), so over the U
 /// states the data touch, z = C·Ṽ_w − F·w with C = c_2 − c_1 (N×U) and F = f_2 − f_1 (N×d), and
 ///
 ///     ∇L = Gᵀ(Cᵀ r) − Fᵀ r + λw,   G[u] = ∇_w Ṽ_w(u) = Σ_k p_k(u) ψ^{π_k}(u).
@@ -104,6 +108,7 @@ public struct RegretObjective: SegmentPreferenceObjective {
     public let policyCount: Int
     let stacked: Tensor<Double>
 
+    /// The objective on `data` in `mdp` with the successor-feature `library`, soft-maximum temperature and L2 penalty.
     public init(
         mdp: FiniteMDP, data: SegmentPreferenceSet, library: SuccessorFeatureLibrary,
         temperature: Double = 1e-3, l2Penalty: Double = 1e-6
@@ -141,8 +146,10 @@ public struct RegretObjective: SegmentPreferenceObjective {
         self.stacked = library.stackedFeatures(states: states)
     }
 
+    /// d, the number of reward features.
     public var featureCount: Int { featureDifferences.shape[1] }
 
+    /// The logit of each pair at `weights`.
     public func logits(weights: [Double]) -> [Double] {
         logitsAndValueGradients(weights: weights).logits
     }
@@ -159,6 +166,7 @@ public struct RegretObjective: SegmentPreferenceObjective {
         return (z.scalars, gradients)
     }
 
+    /// The mean negative log-likelihood plus the penalty at `weights`; writes its gradient into `gradient`.
     public func value(weights: [Double], gradient: inout [Double]) -> Double {
         let (z, gradients) = logitsAndValueGradients(weights: weights)
         let (loss, r) = crossEntropy(logits: z, labels: labels)

@@ -20,9 +20,12 @@ public enum SegmentPreferenceNoise: Sendable, Equatable {
 /// N labelled segment pairs: pair n compares `segments[2n]` (first) with `segments[2n + 1]` (second),
 /// and `labels[n]` is the target probability that the first is preferred (1, 0, or 0.5 for a tie).
 public struct SegmentPreferenceSet: Sendable {
+    /// The segments; pair k compares segments 2k and 2k + 1.
     public var segments: [TrajectorySegment]
+    /// The target probability that the first segment of each pair is preferred (1, 0, or 0.5 for a tie).
     public var labels: [Double]
 
+    /// A set of labelled segment pairs.
     public init(segments: [TrajectorySegment], labels: [Double]) {
         precondition(segments.count == 2 * labels.count,
                      "SegmentPreferenceSet: \(segments.count) segments for \(labels.count) pairs")

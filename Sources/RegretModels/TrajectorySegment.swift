@@ -12,6 +12,7 @@ public struct TrajectorySegment: Sendable, Equatable {
     /// d.
     public let featureCount: Int
 
+    /// A segment visiting `states` (one more than `actions`) with the per-transition reward `features` (row-major, `featureCount` per transition).
     public init(states: [Int], actions: [Int], features: [Double], featureCount: Int) {
         precondition(states.count == actions.count + 1 && features.count == actions.count * featureCount,
                      "TrajectorySegment: \(states.count) states, \(actions.count) actions, \(features.count) feature values (d = \(featureCount))")

@@ -13,13 +13,18 @@ import PreferenceData
 public struct BarChart: Sendable {
     /// One bar; `lower`/`upper` (both or neither) draw an error bar from `lower` to `upper`.
     public struct Bar: Sendable {
+        /// The bar's label under the axis.
         public var label: String
+        /// The bar's height.
         public var value: Double
+        /// The lower end of the error bar, if any.
         public var lower: Double?
+        /// The upper end of the error bar, if any.
         public var upper: Double?
         /// Palette index of the colour (nil: the first colour).
         public var colorIndex: Int?
 
+        /// A bar with an optional error bar and palette color.
         public init(label: String, value: Double, lower: Double? = nil, upper: Double? = nil, colorIndex: Int? = nil) {
             self.label = label
             self.value = value
@@ -29,8 +34,11 @@ public struct BarChart: Sendable {
         }
     }
 
+    /// The chart's title.
     public var title: String
+    /// The y axis label.
     public var yLabel: String
+    /// The bars, left to right.
     public var bars: [Bar]
     /// Fixed y range (nil: from 0, or the data minimum when negative, to the data maximum).
     public var yRange: ClosedRange<Double>?
@@ -38,9 +46,12 @@ public struct BarChart: Sendable {
     public var referenceLines: [(label: String, value: Double)]
     /// Print each bar's value above it.
     public var showsValues: Bool
+    /// The SVG width in pixels.
     public var width: Double
+    /// The SVG height in pixels.
     public var height: Double
 
+    /// A bar chart; the y range defaults to the data's.
     public init(title: String, yLabel: String, bars: [Bar], yRange: ClosedRange<Double>? = nil,
                 referenceLines: [(label: String, value: Double)] = [], showsValues: Bool = true,
                 width: Double? = nil, height: Double = 440) {

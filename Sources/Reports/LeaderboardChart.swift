@@ -3,7 +3,7 @@ import FileFormats
 import ItemModels
 import NumericCore
 
-/// SVG pictures of a ``Leaderboard``: one row per item with a dot at its rating (or strength) and a
+/// SVG pictures of a `Leaderboard`: one row per item with a dot at its rating (or strength) and a
 /// whisker for its interval, and the pairwise expected-score heatmap of the top items.
 public enum LeaderboardChart {
     /// The leaderboard chart of the first `maximumItems` rows.

@@ -13,13 +13,16 @@ import PreferenceData
 public struct LineChart: Sendable {
     /// One named line. Points with a non-finite y break the line.
     public struct Series: Sendable {
+        /// The series' name in the legend.
         public var name: String
+        /// The points, in drawing order.
         public var points: [(x: Double, y: Double)]
         /// Draw the line dashed (e.g. validation against training).
         public var dashed: Bool
         /// Palette index of the colour (nil: the series' position).
         public var colorIndex: Int?
 
+        /// A series, solid or dashed, with an optional palette color.
         public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false, colorIndex: Int? = nil) {
             self.name = name
             self.points = points
@@ -28,17 +31,24 @@ public struct LineChart: Sendable {
         }
     }
 
+    /// The chart's title.
     public var title: String
+    /// The x axis label.
     public var xLabel: String
+    /// The y axis label.
     public var yLabel: String
+    /// The series drawn.
     public var series: [Series]
     /// A logarithmic y axis (non-positive values are skipped).
     public var logarithmicY: Bool
     /// Fixed y range (nil: fitted to the data).
     public var yRange: ClosedRange<Double>?
+    /// The SVG width in pixels.
     public var width: Double
+    /// The SVG height in pixels.
     public var height: Double
 
+    /// A line chart, with a logarithmic y axis when asked.
     public init(title: String, xLabel: String, yLabel: String, series: [Series] = [], logarithmicY: Bool = false,
                 yRange: ClosedRange<Double>? = nil, width: Double = 720, height: Double = 440) {
         self.title = title

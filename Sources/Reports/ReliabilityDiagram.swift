@@ -12,12 +12,16 @@ import Training
 /// try diagram.write(to: URL(fileURLWithPath: "reliability.svg"))
 /// ```
 public struct ReliabilityDiagram: Sendable {
+    /// The diagram's title.
     public var title: String
     /// Named curves, drawn in order.
     public var curves: [(name: String, curve: ReliabilityCurve)]
+    /// The SVG width in pixels.
     public var width: Double
+    /// The SVG height in pixels.
     public var height: Double
 
+    /// A reliability diagram of one or more named curves.
     public init(title: String, curves: [(name: String, curve: ReliabilityCurve)], width: Double = 600, height: Double = 680) {
         precondition(!curves.isEmpty, "ReliabilityDiagram needs at least one curve")
         self.title = title

@@ -16,18 +16,27 @@ import PreferenceData
 /// The ground truth of a seed is the same for every strategy, so strategies are compared on the
 /// same items; the outcome draws and the selections come from separate streams of the seed.
 public struct ActiveLearningSimulation: Sendable {
+    /// The number of items n.
     public var itemCount: Int
+    /// The standard deviation of the true means.
     public var meanSpread: Double
+    /// The standard deviation of the true log scales.
     public var logScaleSpread: Double
+    /// Random comparisons before the first selection.
     public var warmUpComparisons: Int
+    /// Pairs asked for per round.
     public var batchSize: Int
+    /// The comparison budget.
     public var maximumComparisons: Int
+    /// The ranking accuracy to reach.
     public var targetAccuracy: Double
     /// Stop a run as soon as it reaches the target (otherwise it always spends the whole budget,
     /// which gives comparable accuracy curves).
     public var stopsAtTarget: Bool
+    /// The Thurstonian fitter refitted after each batch.
     public var fitter: ThurstonianFitter
 
+    /// A simulation with the given truth, budget and target.
     public init(itemCount: Int = 20, meanSpread: Double = 1.5, logScaleSpread: Double = 0.25,
                 warmUpComparisons: Int = 40, batchSize: Int = 20, maximumComparisons: Int = 600,
                 targetAccuracy: Double = 0.93, stopsAtTarget: Bool = false,
@@ -47,14 +56,19 @@ public struct ActiveLearningSimulation: Sendable {
 
     /// One run's outcome.
     public struct Run: Sendable, Hashable, Codable {
+        /// The strategy of the run.
         public var strategy: PairSelectionStrategy
+        /// The seed of the run.
         public var seed: UInt64
         /// Comparisons used when the ranking accuracy first reached the target (nil: never, within budget).
         public var comparisonsToTarget: Int?
         /// (comparisons, ranking accuracy) after the warm-up and after each batch.
         public var curve: [Point]
+        /// The ranking accuracy after a number of comparisons.
         public struct Point: Sendable, Hashable, Codable {
+            /// Comparisons made so far.
             public var comparisons: Int
+            /// The ranking accuracy of the fitted means.
             public var accuracy: Double
         }
     }

@@ -8,6 +8,7 @@ public struct AllocationChoice: Sendable, Hashable, Codable {
     /// The weight of this choice in every likelihood (finite, ≥ 0).
     public var weight: Double
 
+    /// A choice of `options[chosen]` with a weight.
     public init(options: [SVOAllocation], chosen: Int, weight: Double = 1) {
         precondition(options.count >= 2, "AllocationChoice needs at least two options, got \(options.count)")
         precondition(chosen >= 0 && chosen < options.count,

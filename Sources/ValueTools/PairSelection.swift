@@ -26,6 +26,7 @@ public enum PairSelectionStrategy: Sendable, Hashable, Codable, CustomStringConv
     /// uniformly from the remaining unseen pairs. Each pair is compared at most once.
     case closeAndUnderSampled(differenceShare: Double, degreeShare: Double)
 
+    /// A readable form, for messages and tables.
     public var description: String {
         switch self {
         case .random: return "random"
@@ -38,9 +39,11 @@ public enum PairSelectionStrategy: Sendable, Hashable, Codable, CustomStringConv
 
 /// Comparison counts per unordered item pair.
 public struct PairCounts: Sendable, Hashable {
+    /// The number of items.
     public let itemCount: Int
     var counts: [Int]
 
+    /// No comparisons among `itemCount` items.
     public init(itemCount: Int) {
         self.itemCount = itemCount
         counts = [Int](repeating: 0, count: itemCount * itemCount)
@@ -72,8 +75,10 @@ public struct PairCounts: Sendable, Hashable {
 
 /// Proposes the next pairs to compare under a ``PairSelectionStrategy``.
 public struct PairSelector: Sendable {
+    /// The strategy used.
     public var strategy: PairSelectionStrategy
 
+    /// A selector using `strategy`.
     public init(strategy: PairSelectionStrategy) {
         self.strategy = strategy
     }

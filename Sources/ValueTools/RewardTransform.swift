@@ -27,6 +27,7 @@ public struct RewardTransform: Sendable, Hashable, Codable {
     /// The quantile q ∈ [0, 1] of the reference rewards used as r_ref.
     public var referenceQuantile: Double
 
+    /// The transform whose r_ref is the `referenceQuantile` quantile (in [0, 1]) of the reference rewards.
     public init(referenceQuantile: Double) {
         precondition(referenceQuantile >= 0 && referenceQuantile <= 1,
                      "RewardTransform: referenceQuantile \(referenceQuantile) outside [0, 1]")

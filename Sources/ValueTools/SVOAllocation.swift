@@ -8,6 +8,7 @@ public struct SVOAllocation: Sendable, Hashable, Codable, CustomStringConvertibl
     /// The payoff to the other person.
     public var otherPayoff: Double
 
+    /// An allocation of `selfPayoff` to oneself and `otherPayoff` to the other.
     public init(selfPayoff: Double, otherPayoff: Double) {
         self.selfPayoff = selfPayoff
         self.otherPayoff = otherPayoff
@@ -18,6 +19,7 @@ public struct SVOAllocation: Sendable, Hashable, Codable, CustomStringConvertibl
         self.init(selfPayoff: selfPayoff, otherPayoff: otherPayoff)
     }
 
+    /// A readable form, for messages and tables.
     public var description: String { "(\(formatPayoff(selfPayoff)), \(formatPayoff(otherPayoff)))" }
 }
 

@@ -10,9 +10,13 @@ import RealModule
 /// | individualistic | (−12.04°, 22.45°]     |
 /// | competitive     | ≤ −12.04°             |
 public enum SVOCategory: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    /// Angle above 57.15°.
     case altruistic
+    /// Angle in (22.45°, 57.15°].
     case prosocial
+    /// Angle in (−12.04°, 22.45°].
     case individualistic
+    /// Angle at or below −12.04°.
     case competitive
 
     /// The boundary between altruistic and prosocial, in degrees.
@@ -51,6 +55,7 @@ public enum SVOCategory: String, Sendable, CaseIterable, Codable, CustomStringCo
         }
     }
 
+    /// The raw value.
     public var description: String { rawValue }
 }
 

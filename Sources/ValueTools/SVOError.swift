@@ -21,6 +21,7 @@ public enum SVOError: Error, Equatable, Sendable, CustomStringConvertible {
     /// underlying error.
     indirect case atLine(file: String, line: Int, SVOError)
 
+    /// The error in words, for messages.
     public var description: String {
         func who(_ respondent: String?) -> String { respondent.map { "respondent '\($0)', " } ?? "" }
         switch self {

@@ -24,6 +24,7 @@ public struct SVOFitter: Sendable, Hashable {
     /// Stop when the Newton decrement gᵀH⁻¹g/2 falls below this.
     public var tolerance: Double
 
+    /// A fitter with penalty λ, a cap on Newton steps and the Newton-decrement tolerance.
     public init(l2Penalty: Double = 1e-3, maximumIterations: Int = 100, tolerance: Double = 1e-12) {
         precondition(l2Penalty >= 0, "SVOFitter: l2Penalty \(l2Penalty) must be ≥ 0")
         self.l2Penalty = l2Penalty
@@ -208,7 +209,9 @@ public struct SVOFit: Sendable, Hashable, Codable {
 
     /// An arc of angles in degrees from `lower` counterclockwise to `upper`.
     public struct AngleInterval: Sendable, Hashable, Codable {
+        /// The arc's start (degrees).
         public var lower: Double
+        /// The arc's end (degrees).
         public var upper: Double
     }
 

@@ -35,6 +35,7 @@ public struct SVOLikelihood: Sendable {
     /// The L2 penalty λ on w = β(cos θ, sin θ).
     public var l2Penalty: Double
 
+    /// The likelihood of `choices` with an L2 penalty.
     public init(choices: [AllocationChoice], l2Penalty: Double = 0) {
         precondition(l2Penalty >= 0, "SVOLikelihood: l2Penalty \(l2Penalty) must be ≥ 0")
         var rows = [Double]()

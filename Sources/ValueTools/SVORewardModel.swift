@@ -16,11 +16,13 @@ public struct SVORewardModel: Sendable, Hashable, Codable {
     /// The rationality β (inverse temperature per payoff unit).
     public var rationality: Double
 
+    /// A model with value angle θ in radians and rationality β.
     public init(angle: Double, rationality: Double) {
         self.angle = angle
         self.rationality = rationality
     }
 
+    /// A model with value angle θ in degrees and rationality β.
     public init(angleDegrees: Double, rationality: Double) {
         self.init(angle: Angle.radians(angleDegrees), rationality: rationality)
     }

@@ -23,6 +23,7 @@ public struct SVOSliderMeasure: Sendable, Hashable, Codable {
     /// The items, in order; answers are given as one option (1…9) per item.
     public var items: [SVOSliderItem]
 
+    /// A measure of the given slider items.
     public init(items: [SVOSliderItem]) {
         precondition(!items.isEmpty, "SVOSliderMeasure needs at least one item")
         self.items = items

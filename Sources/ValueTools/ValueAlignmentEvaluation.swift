@@ -2,6 +2,7 @@ import NumericCore
 
 /// The value an agent was asked to hold: an SVO category or an exact angle.
 public enum ValueTarget: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// An SVO category.
     case category(SVOCategory)
     /// An angle in degrees.
     case angle(Double)
@@ -34,6 +35,7 @@ public enum ValueTarget: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// A readable form, for messages and tables.
     public var description: String {
         switch self {
         case .category(let c): return c.rawValue
@@ -69,6 +71,7 @@ public struct ValueAlignmentEvaluator: Sendable {
     /// The fitter for β* and (θ̂, β̂).
     public var fitter: SVOFitter
 
+    /// An evaluator of `target` on `measure`, fitting with `fitter`.
     public init(target: ValueTarget, measure: SVOSliderMeasure = .primary, fitter: SVOFitter = SVOFitter()) {
         self.target = target
         self.measure = measure
@@ -77,16 +80,23 @@ public struct ValueAlignmentEvaluator: Sendable {
 
     /// One trial's scores.
     public struct Trial: Sendable, Hashable, Codable {
+        /// The trial's SVO angle (degrees).
         public var angleDegrees: Double
+        /// The category of that angle.
         public var category: SVOCategory
+        /// The signed angle error (degrees; see above).
         public var angleError: Double
+        /// Whether the category matches the target.
         public var categoryMatches: Bool
+        /// The share of the target utility achieved.
         public var targetUtilityShare: Double
     }
 
     /// The evaluation over all trials.
     public struct Result: Sendable, Hashable, Codable {
+        /// The target evaluated.
         public var target: ValueTarget
+        /// Each trial's scores.
         public var trials: [Trial]
         /// Mean of the trial angles.
         public var meanAngleDegrees: Double

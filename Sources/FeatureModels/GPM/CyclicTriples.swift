@@ -13,6 +13,7 @@ public struct TripleCensus: Sendable, Equatable, Codable {
     /// How many of them are cyclic.
     public var cyclic: Int
 
+    /// A census of `cyclic` cyclic triples among `triples` directed triples.
     public init(triples: Int, cyclic: Int) {
         self.triples = triples
         self.cyclic = cyclic
@@ -24,8 +25,11 @@ public struct TripleCensus: Sendable, Equatable, Codable {
 
 /// One directed 3-cycle `a ≻ b ≻ c ≻ a`, stored with `a` the smallest index.
 public struct PreferenceCycle: Sendable, Hashable, Codable {
+    /// The smallest index of the cycle.
     public var a: Int
+    /// The item that `a` beats.
     public var b: Int
+    /// The item that `b` beats and that beats `a`.
     public var c: Int
 
     /// The cycle `x ≻ y ≻ z ≻ x`, rotated so the smallest index comes first.

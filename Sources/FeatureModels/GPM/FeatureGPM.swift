@@ -191,7 +191,7 @@ public struct FeatureGPM<Scalar: BLASScalar>: Sendable {
     ///
     /// The batch's stacked `[2n, d]` responses go through the head in one pass. Backward: the
     /// operator's gradient (``SkewSymmetricOperator``), the normalization Jacobian `(I − v vᵀ)/‖u‖`
-    /// (the map of ``L2Normalization``), then the head's backward (no input gradient); `∂L/∂ρ = λ ⊙ ∂L/∂λ`;
+    /// (the map of `L2Normalization`), then the head's backward (no input gradient); `∂L/∂ρ = λ ⊙ ∂L/∂λ`;
     /// the gate as in ``EigenvalueGate``.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -32,7 +32,7 @@ extension FeatureGPM {
     /// The prefix of the embedding's tensors.
     static var embeddingPrefix: String { "embedding." }
 
-    /// The model as a ``ModelFile``: metadata holds `family`, `format_version` (2), the configuration,
+    /// The model as a `ModelFile`: metadata holds `family`, `format_version` (2), the configuration,
     /// the MLP widths, activation and whether the output layer has a bias; tensors are the embedding
     /// in the one MLP coding (`embedding.layers.{2l}.weight` `[out, in]`, `embedding.layers.{2l}.bias`),
     /// then `log_eigenvalues` (learned) or `gate.weight`, `gate.bias` (prompt-gated). Version 1 files
@@ -98,7 +98,7 @@ extension ItemGPMModel {
     /// The model-file kind of an item-level GPM.
     public static var modelKind: String { "gpm-items" }
 
-    /// The model as a ``ModelFile``: the configuration and item names in the metadata, tensors
+    /// The model as a `ModelFile`: the configuration and item names in the metadata, tensors
     /// `embeddings` (`[n, 2k]`, as used by the operator) and `eigenvalues` (`[k]`).
     public func modelFile(extraMetadata: [String: JSONValue] = [:]) -> ModelFile {
         var metadata = configuration.metadata

@@ -16,6 +16,7 @@ public enum GPMError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An item name that the model does not know.
     case unknownItem(String)
 
+    /// The error in words, for messages.
     public var description: String {
         switch self {
         case .emptyData: return "no comparisons to fit"
@@ -61,6 +62,7 @@ public struct ItemGPM: Sendable {
     /// The seed of the random starts: fitting twice with the same seed gives the same model.
     public var seed: UInt64
 
+    /// Creates the estimator: the GPM settings, the number of random restarts (the best objective is kept) and their seed.
     public init(configuration: GPMConfiguration = GPMConfiguration(), restarts: Int = 5,
                 solver: Solver = .default, l2Penalty: Double = 1e-4, seed: UInt64 = 0) {
         precondition(restarts >= 1, "ItemGPM needs at least one start, got \(restarts)")

@@ -44,7 +44,7 @@ public struct BradleyTerryObjective: Sendable, Equatable, Codable {
         self.l2Penalty = l2Penalty
     }
 
-    /// The data part of ``L`` (everything but the L2 penalty) from stacked rewards `[2n]`; when
+    /// The data part of `L` (everything but the L2 penalty) from stacked rewards `[2n]`; when
     /// `gradient` is given, writes `∂L/∂r` (without the penalty) into it.
     @_specialize(where S == Float)
     @_specialize(where S == Double)

@@ -53,13 +53,13 @@ public struct LinearHeadDesign<Scalar: BLASScalar>: Sendable {
     static var flushRows: Int { 128 }
 
     /// `L(w)` of `objective` and, when `gradient` is given, `∇L(w)` — in Double, from one pass over
-    /// the data, row by row (two workers from ``parallelThreshold`` pairs on): for each row
+    /// the data, row by row (two workers from `parallelThreshold` pairs on): for each row
     /// `uᵢ = dᵢ·w` (and `vᵢ = sᵢ·w`) by BLAS `dot`, the loss and coefficients in Double, then
     /// `g += aᵢ·dᵢ (+ eᵢ·sᵢ)` by `axpy` while the row is still in L1. The design is read once per
     /// evaluation, by both cores, and the per-row transcendentals run in parallel too (on W2's
     /// 100k × 768 float32 design about 15 ms per evaluation, against 31 ms for blocks of two `gemv`s
     /// with the per-row work on one thread). Gradient terms accumulate in `Scalar` for
-    /// ``flushRows`` rows, then in Double; the loss accumulates in Double.
+    /// `flushRows` rows, then in Double; the loss accumulates in Double.
     ///
     /// With `zᵢ = (uᵢ − mᵢ)/τ`: `L = (1/n)Σ ωᵢ[softplus(−zᵢ) + c·vᵢ²] + (λ/2)‖w‖²` and
     /// `∇L = (1/n)Σ ωᵢ[−σ(−zᵢ)/τ·dᵢ + 2c·vᵢ·sᵢ] + λ·w`.

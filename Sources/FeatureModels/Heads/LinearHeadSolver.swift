@@ -5,7 +5,7 @@ import RewardKitInternals
 
 /// How ``LinearRewardHead/fit(_:solver:objective:start:)`` minimizes the convex full-batch objective.
 public enum LinearHeadSolver: Sendable, Equatable {
-    /// L-BFGS with a strong-Wolfe line search (Optimizers' ``LBFGS``) in Double on the parameter
+    /// L-BFGS with a strong-Wolfe line search (Optimizers' `LBFGS`) in Double on the parameter
     /// vector; each evaluation is one fused pass over the design in the data's precision. Stops when
     /// `max|∂L/∂wⱼ| ≤ gradientTolerance` or, on Double designs, the relative decrease falls below
     /// `relativeFunctionTolerance`. On Float designs the objective's values carry round-off noise
@@ -87,6 +87,7 @@ public enum LinearHeadFitError: Error, Equatable, Sendable, CustomStringConverti
     /// The objective or its gradient became NaN or infinite.
     case nonFiniteObjective
 
+    /// The error in words, for messages.
     public var description: String {
         switch self {
         case .emptyData: return "no pairs to fit"

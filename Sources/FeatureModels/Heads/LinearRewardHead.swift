@@ -8,7 +8,7 @@ import PreferenceData
 /// ``BradleyTerryObjective`` defines the loss; the head's ``parameters`` are `[w]`.
 ///
 /// Fit it full-batch with ``fit(_:solver:objective:start:)`` (L-BFGS, or Newton with a Cholesky
-/// solve in Double), or by minibatches through the trainer (it conforms to ``PairwiseTrainable``).
+/// solve in Double), or by minibatches through the trainer (it conforms to `PairwiseTrainable`).
 ///
 /// ```swift
 /// let fit = try LinearRewardHead<Float>.fit(FeaturePairsView(train), solver: .lbfgs())

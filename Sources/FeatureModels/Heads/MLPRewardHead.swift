@@ -3,15 +3,15 @@ import NumericCore
 import PreferenceData
 
 /// A multilayer-perceptron Bradley–Terry reward head: `r(x) = MLP(x)` with widths
-/// `[d, h₁, …, h_k, 1]` and any ``Activation`` between layers.
+/// `[d, h₁, …, h_k, 1]` and any `Activation` between layers.
 ///
-/// The network is a Layers ``MLP`` (hidden layers with bias, output layer without: an output bias
+/// The network is a Layers `MLP` (hidden layers with bias, output layer without: an output bias
 /// cancels in every reward difference). ``BradleyTerryObjective`` defines the loss; ``parameters``
 /// are the network's `[W₁, b₁, …, W_L]` in Layers' `[in, out]` storage.
 ///
 /// ``lossAndGradients(on:)`` runs the chosen and rejected responses through the network as one
-/// stacked `[2n, d]` batch through the one MLP pass of Layers (``MLP/forward(_:)`` and
-/// ``MLP/parameterGradients(_:cache:)``), so each layer costs one `gemm` forward and one `gemm` for
+/// stacked `[2n, d]` batch through the one MLP pass of Layers (`MLP/forward(_:)` and
+/// `MLP/parameterGradients(_:cache:)`), so each layer costs one `gemm` forward and one `gemm` for
 /// its weight gradient (a `gemv` for the one-unit output layer; the input gradient of the first layer
 /// is never formed). The tests check the gradients against finite differences.
 ///

@@ -45,6 +45,7 @@ public enum RewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRewardModel
     /// The number of trainable scalars.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
+    /// The wrapped head's parameters.
     public var parameters: [Tensor<Scalar>] {
         get {
             switch self {
@@ -68,6 +69,7 @@ public enum RewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRewardModel
         }
     }
 
+    /// The wrapped head's loss and gradients on `batch`.
     public func lossAndGradients(on batch: PairBatch<Scalar>) -> (loss: Double, gradients: [Tensor<Scalar>]) {
         switch self {
         case .linear(let head): return head.lossAndGradients(on: batch)
@@ -75,6 +77,7 @@ public enum RewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRewardModel
         }
     }
 
+    /// The wrapped head's logits r(chosen) − r(rejected) (over the temperature) on `batch`.
     public func preferenceLogits(on batch: PairBatch<Scalar>) -> [Scalar] {
         switch self {
         case .linear(let head): return head.preferenceLogits(on: batch)

@@ -4,6 +4,7 @@ import NumericCore
 /// objective (the linear and MLP reward heads, and ``RewardHead`` over both): its pair
 /// probabilities follow from the two.
 public protocol ScalarRewardModel<Scalar> {
+    /// The scalar type of the model's parameters and rewards.
     associatedtype Scalar: BLASScalar
     /// The objective the model was (or will be) trained with; its temperature scales the logits.
     var objective: BradleyTerryObjective { get }

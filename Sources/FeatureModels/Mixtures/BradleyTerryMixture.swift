@@ -89,11 +89,11 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
         self.seed = seed
     }
 
-    /// Fits the mixture to pairs that carry user ids (``FeaturePairs/userIDs``); a ``DataError``
-    /// when they do not. Users of ``FeaturePairs/users`` without pairs get responsibilities `π`.
+    /// Fits the mixture to pairs that carry user ids (`FeaturePairs/userIDs`); a `DataError`
+    /// when they do not. Users of `FeaturePairs/users` without pairs get responsibilities `π`.
     ///
-    /// Feature magnitudes: a feature larger than ``FeaturePairs/magnitudeLimit`` (of the fit's
-    /// precision) is rejected with a ``DataError`` naming its row and column — the rule is
+    /// Feature magnitudes: a feature larger than `FeaturePairs/magnitudeLimit` (of the fit's
+    /// precision) is rejected with a `DataError` naming its row and column — the rule is
     /// rejection, not rescaling. When a component's Newton Hessian does not factorize, the
     /// M-step takes a Levenberg–Marquardt step `(H + μI)⁻¹(−∇J)` and, failing that, a gradient
     /// step; the M-step never increases the objective.
@@ -108,6 +108,7 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
     /// of the data is made.
     // Specialized entry points: called from another module, the generic body would run every
     // scalar operation of the EM loop through protocol witnesses.
+    /// ``fit(_:)`` on pairs of another precision, converted to `Scalar` first (feature magnitudes checked against `Scalar`'s limit).
     @_specialize(where Scalar == Double, T == Float)
     @_specialize(where Scalar == Double, T == Double)
     @_specialize(where Scalar == Float, T == Float)

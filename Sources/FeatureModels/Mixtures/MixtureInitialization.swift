@@ -10,8 +10,11 @@ import NumericCore
 ///
 /// Users without comparisons start with uniform responsibilities `1/K`.
 public enum MixtureInitialization: Sendable, Equatable {
+    /// User `u` starts in component `u mod K`.
     case roundRobin
+    /// k-means on the users' normalized mean feature differences, best of `runs`.
     case kMeansPlusPlus(runs: Int = 10)
+    /// A random component per user (hard EM) or Dirichlet(1) responsibilities (soft EM).
     case random
 }
 

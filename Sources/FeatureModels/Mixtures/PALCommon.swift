@@ -36,7 +36,7 @@ public enum PALProjector: Sendable, Equatable {
 /// ``userLogitsIndex`` says which tensor holds the U×K user logits (the only one a few-shot fit of
 /// a new user changes).
 public protocol PluralisticPreferenceModel<Scalar>: PairwiseTrainable {
-    /// The position of the U×K user-logit matrix in ``parameters``.
+    /// The position of the U×K user-logit matrix in `parameters` (`PairwiseTrainable`).
     var userLogitsIndex: Int { get }
     /// K.
     var prototypeCount: Int { get }
@@ -58,7 +58,7 @@ extension PluralisticPreferenceModel {
     /// The mixture weights `w_i = softmax(u_i)` of every user (U×K).
     public var userWeights: Tensor<Scalar> { userLogits.softmax() }
 
-    /// `P(chosen ≻ rejected | user) = σ(sᵢ)` per pair, from ``PairwiseTrainable/preferenceLogits(on:)``.
+    /// `P(chosen ≻ rejected | user) = σ(sᵢ)` per pair, from `PairwiseTrainable.preferenceLogits(on:)`.
     public func preferenceProbabilities(_ pairs: FeaturePairs<Scalar>) -> [Scalar] {
         preferenceLogits(on: FeaturePairsView(pairs).batch).map { Scalar.sigmoid($0) }
     }

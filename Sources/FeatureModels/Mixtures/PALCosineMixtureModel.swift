@@ -59,6 +59,7 @@ public struct PALCosineMixtureModel<Scalar: BLASScalar>: PluralisticPreferenceMo
         self.logScale = Scalar.log(1 / 0.07)
     }
 
+    /// K, the number of prototypes.
     public var prototypeCount: Int { logits.columnCount }
     /// Whether `g_k` read prompt features.
     public var usesPrompts: Bool { !promptMaps.isEmpty }
@@ -66,6 +67,7 @@ public struct PALCosineMixtureModel<Scalar: BLASScalar>: PluralisticPreferenceMo
     public var scale: Scalar { Swift.min(Scalar.exp(logScale), Self.maximumScale) }
 
     private var promptParameterCount: Int { usesPrompts ? promptMaps.reduce(0) { $0 + $1.parameters.count } : 1 }
+    /// The index of the user-logit matrix in `parameters`.
     public var userLogitsIndex: Int { projector.parameters.count + promptParameterCount }
 
     /// `f`'s tensors, then the `g_k` tensors (or the K×m vectors), then `u`, then `[ℓ]`.

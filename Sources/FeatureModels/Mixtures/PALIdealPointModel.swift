@@ -60,7 +60,9 @@ public struct PALIdealPointModel<Scalar: BLASScalar>: PluralisticPreferenceModel
         self.loss = loss
     }
 
+    /// K, the number of prototypes.
     public var prototypeCount: Int { prototypes.rowCount }
+    /// The index of the user-logit matrix in `parameters`.
     public var userLogitsIndex: Int { projector.parameters.count + 1 }
 
     /// `f`'s tensors, then `P`, then `u`.

@@ -59,7 +59,7 @@ public enum CovariateNormalization: String, Sendable, Equatable, CaseIterable, C
     case arena
 }
 
-/// Battles between named items with contest covariates: a ``ComparisonSet`` plus, for each record,
+/// Battles between named items with contest covariates: a `ComparisonSet` plus, for each record,
 /// a row of covariate values c (k columns) oriented from the record's winner.
 public struct ArenaBattles: Sendable {
     /// The records (winner, loser, tie, weight).
@@ -88,9 +88,12 @@ public struct ArenaBattles: Sendable {
     /// Battles with covariate values already oriented from each record's winner.
     ///
     /// - Parameters:
+    ///   - comparisons: the battles, one record per row of `values`.
+    ///   - covariateNames: the k covariate names.
+    ///   - normalization: how the columns are scaled before fitting.
     ///   - values: c, shape [records, k]; `.arena` normalization treats every column as battle-level
     ///     (it cannot form relative differences from c alone).
-    /// - Throws: ``DataError`` with the 0-based record as `line` for a non-finite value.
+    /// - Throws: `DataError` with the 0-based record as `line` for a non-finite value.
     public init(_ comparisons: ComparisonSet, covariateNames: [String], values: Tensor<Double>,
                 normalization: CovariateNormalization = .none) throws(DataError) {
         let m = comparisons.count, k = covariateNames.count
@@ -122,7 +125,7 @@ public struct ArenaBattles: Sendable {
         }
     }
 
-    /// Loads a battle CSV (the ``ComparisonSet`` format: `winner`, `loser`, optional `tie`,
+    /// Loads a battle CSV (the `ComparisonSet` format: `winner`, `loser`, optional `tie`,
     /// `weight`, `annotator`) and the named numeric covariate columns.
     ///
     /// For `.perAnswer(winnerColumn: "len_a", loserColumn: "len_b")`, `len_a` is the feature of the
@@ -130,9 +133,9 @@ public struct ArenaBattles: Sendable {
     /// the two columns still follow the record's winner/loser order); c = len_a − len_b.
     /// For `.battle(column:)` the column's value is c, signed from the winner's perspective.
     ///
-    /// - Throws: ``DataError`` naming the file and the 1-based line: a missing covariate column
+    /// - Throws: `DataError` naming the file and the 1-based line: a missing covariate column
     ///   (line 1, the header), a non-numeric or non-finite value, `.arena` normalization with
-    ///   z_w + z_l + 1 ≤ 0, and every error of ``ComparisonSet/init(csvFile:)``.
+    ///   z_w + z_l + 1 ≤ 0, and every error of `ComparisonSet.init(csvFile:)`.
     public init(csvFile url: URL, covariates specifications: [CovariateSpecification],
                 normalization: CovariateNormalization = .none) throws(DataError) {
         let path = url.path

@@ -13,8 +13,11 @@ public enum SyntheticArena {
     /// The generated battles (covariate `style`, c = z_winner − z_loser, no normalization) and the
     /// raw style values of each record's winner and loser.
     public struct Sample: Sendable {
+        /// The battles with their style covariate.
         public var battles: ArenaBattles
+        /// The style value z of each record's winner.
         public var winnerStyle: [Double]
+        /// The style value z of each record's loser.
         public var loserStyle: [Double]
 
         /// CSV with `winner,loser,tie,style_w,style_l` (read back with `--covariates style_w:style_l`).
@@ -28,6 +31,7 @@ public enum SyntheticArena {
         }
     }
 
+    /// `count` battles between items of true `strengths` whose answers have mean style `styleMeans[item]`, with the style coefficient γ, style noise, optional Davidson ties (ν = `davidsonNu`) and item names (default `item-0`, …), drawn from `rng`.
     public static func styleBattles<G: RandomNumberGenerator>(
         strengths: [Double], styleMeans: [Double], styleCoefficient gamma: Double, styleNoise: Double = 0.5,
         count: Int, davidsonNu: Double? = nil, itemNames: [String]? = nil, using rng: inout G

@@ -11,7 +11,7 @@ extension BradleyTerryModel {
     /// The `version` value in the metadata (the layout of this family's metadata and tensors).
     public static var modelFormatVersion: Int { 1 }
 
-    /// The model as a ``ModelFile``. Metadata: `family`, `version`, `items`, the configuration
+    /// The model as a `ModelFile`. Metadata: `family`, `version`, `items`, the configuration
     /// (`l2`, `link`, `ties`, `solver`, `gradient_tolerance`, `maximum_iterations`, `parallel`),
     /// `comparison_count` and the fit report (`report`, without its timing, so that the same fit
     /// writes the same bytes; files that have `seconds` still load). Tensors (all F64): `strengths` (`[n]`),

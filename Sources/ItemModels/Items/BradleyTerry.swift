@@ -74,6 +74,7 @@ public struct BradleyTerry: Sendable {
         /// Whether the objective may use several threads.
         public var parallel: Bool
 
+        /// A configuration; the defaults fit the unpenalized Bradley–Terry model with ties counted as half wins.
         public init(
             l2Penalty: Double = 0, link: Link = .bradleyTerry, ties: TieModel = .halfWins,
             solver: Solver = .automatic, gradientTolerance: Double = 1e-9, maximumIterations: Int? = nil,
@@ -132,6 +133,7 @@ public struct BradleyTerry: Sendable {
     /// The hyperparameters.
     public var configuration: Configuration
 
+    /// An estimator with `configuration`.
     public init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }

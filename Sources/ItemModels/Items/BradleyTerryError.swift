@@ -18,6 +18,7 @@ public enum BradleyTerryError: Error, Equatable, Sendable, CustomStringConvertib
     /// A numerical failure the solver could not recover from.
     case numericalFailure(String)
 
+    /// The error in words, for messages.
     public var description: String {
         switch self {
         case .emptyData:

@@ -2,7 +2,7 @@ import Foundation
 import NumericCore
 import PreferenceData
 
-/// A fitted item-level paired-comparison model (the result of ``BradleyTerry/fit(_:)``).
+/// A fitted item-level paired-comparison model (the result of ``BradleyTerry/fit(_:)-(ComparisonSet)``).
 ///
 /// `strengths[i]` is θᵢ for `items[i]`, centered so Σθᵢ = 0. P(i ≻ j | c) = σ(θᵢ − θⱼ + γ·c) for the
 /// Bradley–Terry link or Φ(θᵢ − θⱼ + γ·c) for Thurstone, modified by the tie model (see

@@ -11,6 +11,7 @@ public struct ComparisonGraph: Sendable {
     /// (groups nobody outside beat) first.
     public let components: [[Int]]
 
+    /// The graph of the items and compared pairs of `data`.
     public init(_ data: AggregatedComparisons) {
         let n = data.itemCount
         // CSR adjacency.

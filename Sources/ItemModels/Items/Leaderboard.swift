@@ -16,6 +16,7 @@ public struct Leaderboard: Sendable {
     public struct Entry: Sendable, Equatable {
         /// 1-based rank by strength.
         public var rank: Int
+        /// The item's name.
         public var item: String
         /// Centered strength θ.
         public var strength: Double
@@ -25,10 +26,13 @@ public struct Leaderboard: Sendable {
         public var standardError: Double?
         /// Interval ends of θ (strength scale).
         public var lower: Double?
+        /// The upper interval end of θ (strength scale).
         public var upper: Double?
         /// Weighted decisive wins, losses and ties in the data.
         public var wins: Double
+        /// Weighted decisive losses in the data.
         public var losses: Double
+        /// Weighted ties in the data.
         public var ties: Double
         /// Bootstrap replicates that gave the item a value (nil for Hessian intervals or none).
         public var replicatesUsed: Int?

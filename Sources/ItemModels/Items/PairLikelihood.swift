@@ -9,6 +9,7 @@ import NumericCore
 /// `value` is −(a·log P(i ≻ j) + b·log P(j ≻ i) + t·log P(tie)) and the other fields are its
 /// first and second partial derivatives in d and η. Every model below is jointly convex in (d, η).
 public struct PairTerms: Sendable, Equatable {
+    /// The negative log-likelihood of the pair.
     public var value: Double
     /// ∂/∂d
     public var dD: Double
@@ -21,6 +22,7 @@ public struct PairTerms: Sendable, Equatable {
     /// ∂²/∂η²
     public var dEtaEta: Double
 
+    /// Terms with the given value and derivatives (the η derivatives default to 0).
     @inlinable
     public init(value: Double, dD: Double, dEta: Double = 0, dDD: Double, dDEta: Double = 0, dEtaEta: Double = 0) {
         self.value = value
@@ -49,6 +51,7 @@ public protocol PairLikelihood: Sendable {
 }
 
 extension PairLikelihood {
+    /// The full ``terms(difference:tieParameter:firstWins:secondWins:ties:)``, value included.
     @inlinable
     public static func derivativeTerms(difference d: Double, tieParameter eta: Double, firstWins a: Double,
                                        secondWins b: Double, ties t: Double) -> PairTerms {
@@ -59,8 +62,10 @@ extension PairLikelihood {
 /// Bradley–Terry: P(i ≻ j) = σ(d). With ℓ(d) = −log σ(d) = softplus(−d):
 /// value = a·softplus(−d) + b·softplus(d), ∂/∂d = (a + b)·σ(d) − a, ∂²/∂d² = (a + b)·σ(d)·σ(−d).
 public enum LogisticPairLikelihood: PairLikelihood {
+    /// This model has no tie parameter.
     public static let hasTieParameter = false
 
+    /// The pair's negative log-likelihood and its derivatives (the formulas above).
     @inlinable
     public static func terms(difference d: Double, tieParameter eta: Double, firstWins a: Double, secondWins b: Double,
                              ties t: Double) -> PairTerms {
@@ -86,6 +91,7 @@ public enum LogisticPairLikelihood: PairLikelihood {
         return PairTerms(value: 0, dD: n * s - a, dDD: n * e * inverse * inverse)
     }
 
+    /// (P(first ≻ second), P(tie)) at difference `d`.
     @inlinable
     public static func probabilities(difference d: Double, tieParameter eta: Double) -> (win: Double, tie: Double) {
         (Double.sigmoid(d), 0)
@@ -95,8 +101,10 @@ public enum LogisticPairLikelihood: PairLikelihood {
 /// Thurstone–Mosteller Case V: P(i ≻ j) = Φ(d). With m(x) = φ(x)/Φ(x) (inverse Mills ratio):
 /// d/dx[−log Φ(x)] = −m(x), d²/dx²[−log Φ(x)] = m(x)·(x + m(x)).
 public enum ProbitPairLikelihood: PairLikelihood {
+    /// This model has no tie parameter.
     public static let hasTieParameter = false
 
+    /// The pair's negative log-likelihood and its derivatives (the formulas above).
     @inlinable
     public static func terms(difference d: Double, tieParameter eta: Double, firstWins a: Double, secondWins b: Double,
                              ties t: Double) -> PairTerms {
@@ -116,6 +124,7 @@ public enum ProbitPairLikelihood: PairLikelihood {
         return PairTerms(value: value, dD: g, dDD: h)
     }
 
+    /// (P(first ≻ second), P(tie)) at difference `d`.
     @inlinable
     public static func probabilities(difference d: Double, tieParameter eta: Double) -> (win: Double, tie: Double) {
         (Double.normalCDF(d), 0)
@@ -128,8 +137,10 @@ public enum ProbitPairLikelihood: PairLikelihood {
 /// With L = log Z and N = a + b + t: value = N·L − (a − b)·d/2 − t·η. L is a log-partition function,
 /// so its Hessian is the covariance of the statistics (±½, 0) and (0, 1) under (p_w, p_l, p_t).
 public enum DavidsonPairLikelihood: PairLikelihood {
+    /// This model has a tie parameter.
     public static let hasTieParameter = true
 
+    /// The pair's negative log-likelihood and its derivatives (the formulas above).
     @inlinable
     public static func terms(difference d: Double, tieParameter eta: Double, firstWins a: Double, secondWins b: Double,
                              ties t: Double) -> PairTerms {
@@ -147,6 +158,7 @@ public enum DavidsonPairLikelihood: PairLikelihood {
                          dDD: hdd, dDEta: -n * pt * half, dEtaEta: n * pt * (1 - pt))
     }
 
+    /// (P(first ≻ second), P(tie)) at difference `d`.
     @inlinable
     public static func probabilities(difference d: Double, tieParameter eta: Double) -> (win: Double, tie: Double) {
         let u = d / 2
@@ -162,6 +174,7 @@ public enum DavidsonPairLikelihood: PairLikelihood {
 /// With s(x) = −log σ(x) and r(η) = −log(1 − e^{−2η}) (r′ = −2/(e^{2η} − 1), r″ = 4e^{2η}/(e^{2η} − 1)²):
 /// value = a·s(d − η) + b·s(−d − η) + t·[s(η − d) + s(η + d) + r(η)]; infinite for η ≤ 0 when t > 0.
 public enum RaoKupperPairLikelihood: PairLikelihood {
+    /// This model has a tie parameter.
     public static let hasTieParameter = true
 
     /// (s(x), s′(x), s″(x)) for s(x) = softplus(−x).
@@ -173,6 +186,7 @@ public enum RaoKupperPairLikelihood: PairLikelihood {
         return (max(-x, 0) + log1p(e), sigma - 1, e * inverse * inverse)
     }
 
+    /// The pair's negative log-likelihood and its derivatives (the formulas above).
     @inlinable
     public static func terms(difference d: Double, tieParameter eta: Double, firstWins a: Double, secondWins b: Double,
                              ties t: Double) -> PairTerms {
@@ -203,6 +217,7 @@ public enum RaoKupperPairLikelihood: PairLikelihood {
         return PairTerms(value: value, dD: gd, dEta: ge, dDD: hdd, dDEta: hde, dEtaEta: hee)
     }
 
+    /// (P(first ≻ second), P(tie)) at difference `d`.
     @inlinable
     public static func probabilities(difference d: Double, tieParameter eta: Double) -> (win: Double, tie: Double) {
         let win = Double.sigmoid(d - eta)

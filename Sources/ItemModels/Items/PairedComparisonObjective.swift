@@ -4,7 +4,7 @@ import PreferenceData
 import RewardKitInternals
 
 /// The penalized negative log-likelihood of aggregated item comparisons with an optional block of
-/// k ≥ 0 contest covariates (the data's ``AggregatedComparisons/covariates``),
+/// k ≥ 0 contest covariates (the data's `AggregatedComparisons.covariates`),
 ///
 ///   F(x) = Σ_p ℓ_p(d_p, η) + (λ/2)‖θ‖² + (μ/2)‖γ‖²,   d_p = θ_{first p} − θ_{second p} + γ·c_p,
 ///
@@ -49,6 +49,7 @@ public struct PairedComparisonObjective<Likelihood: PairLikelihood>: Sendable {
         public var hasValue: Bool
     }
 
+    /// The objective on `data` with penalty λ = `l2Penalty` on the strengths and `covariatePenalty` on the covariate coefficients, evaluated on several threads when `parallel`.
     public init(data: AggregatedComparisons, l2Penalty: Double, covariatePenalty: Double = 0, parallel: Bool = true) {
         precondition(l2Penalty >= 0 && l2Penalty.isFinite && covariatePenalty >= 0 && covariatePenalty.isFinite,
                      "penalties must be finite and ≥ 0, got λ = \(l2Penalty), μ = \(covariatePenalty)")

@@ -10,7 +10,9 @@ import Foundation
 /// An anchor (item a at rating R_a) replaces the offset by R_a − factor·θ_a, so that the anchored
 /// item shows exactly R_a and every difference is unchanged.
 public enum RatingScale: Sendable, Equatable {
+    /// θ itself (factor 1, offset 0).
     case logit
+    /// The Elo scale: 400/ln 10 per unit of θ, the average item at `base`.
     case elo(base: Double)
 
     /// 400 / ln 10 ≈ 173.7178: Elo points per logit.
@@ -37,6 +39,7 @@ public enum RatingScale: Sendable, Equatable {
 public struct RatingConversion: Sendable, Equatable {
     /// R = factor·θ + offset.
     public let factor: Double
+    /// The offset of R = factor·θ + offset.
     public let offset: Double
 
     /// The conversion for `scale`, optionally anchoring item θ value `anchorStrength` at `anchorRating`.

@@ -18,6 +18,7 @@ public struct ThurstonianModel: Sendable, Hashable, Codable {
     /// Utility standard deviations σ_i > 0.
     public var standardDeviations: [Double]
 
+    /// A model of `items` with means μ and standard deviations σ (same order).
     public init(items: [String], means: [Double], standardDeviations: [Double]) {
         precondition(means.count == items.count && standardDeviations.count == items.count,
                      "ThurstonianModel: \(items.count) items, \(means.count) means, \(standardDeviations.count) standard deviations")

@@ -10,7 +10,7 @@ extension ThurstonianModel {
     /// The `version` value in the metadata (the layout of this family's metadata and tensors).
     public static var modelFormatVersion: Int { 1 }
 
-    /// The model as a ``ModelFile``: metadata `family`, `version` and `items`; F64 tensors `means`
+    /// The model as a `ModelFile`: metadata `family`, `version` and `items`; F64 tensors `means`
     /// and `standard_deviations` (`[n]` each).
     public func modelFile(extraMetadata: [String: JSONValue] = [:]) -> ModelFile {
         var metadata: [String: JSONValue] = [

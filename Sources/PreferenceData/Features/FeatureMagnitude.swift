@@ -15,11 +15,11 @@ extension FeaturePairs {
     /// later data wrongly.
     public static var magnitudeLimit: Scalar { Scalar.greatestFiniteMagnitude.squareRoot() / 1_048_576 }
 
-    /// Throws a ``DataError`` for the first feature (chosen, then rejected, then prompt features)
+    /// Throws a `DataError` for the first feature (chosen, then rejected, then prompt features)
     /// whose magnitude exceeds `limit`, naming the file from `sources`, the 0-based row and the column.
     ///
     /// `rewardkit fit reward-head`, `fit mixture`, `evaluate` and `train` call it on every feature
-    /// file they load; ``BradleyTerryMixture`` calls it before fitting.
+    /// file they load; `BradleyTerryMixture` calls it before fitting.
     public func checkMagnitude(limit: Scalar = magnitudeLimit, sources: FeaturePairSources = FeaturePairSources()) throws(DataError) {
         try Self.checkMagnitude(chosen, limit: limit, source: sources.chosen)
         try Self.checkMagnitude(rejected, limit: limit, source: sources.rejected)

@@ -11,7 +11,7 @@ import RewardKitInternals
 /// into ``users``.
 ///
 /// Every initializer validates: equal row counts, equal feature dimensions, at least one pair, and
-/// finite values; a violation is a ``DataError`` naming the file (see ``FeaturePairSources``), the
+/// finite values; a violation is a `DataError` naming the file (see ``FeaturePairSources``), the
 /// row and the column.
 ///
 /// ```swift
@@ -76,7 +76,7 @@ public struct FeaturePairs<Scalar: BLASScalar>: Sendable {
     }
 
     /// The same pairs in another precision (Double → Float rounds to nearest; a value beyond
-    /// Float's range becomes infinite, which is a ``DataError`` naming `sources`).
+    /// Float's range becomes infinite, which is a `DataError` naming `sources`).
     public func converted<T: BLASScalar>(to type: T.Type, sources: FeaturePairSources = FeaturePairSources()) throws(DataError) -> FeaturePairs<T> {
         func convert(_ t: Tensor<Scalar>) -> Tensor<T> {
             Tensor<T>(shape: t.shape, scalars: sameArray(t.scalars, as: T.self) ?? convertScalars(t.scalars, to: T.self))

@@ -11,14 +11,18 @@ import NumericCore
 /// for batch in schedule.batches(epoch: 0) { let x = pairs.chosen.gatherRows(batch) … }
 /// ```
 public struct MinibatchSchedule: Sendable, Equatable {
+    /// The number of examples.
     public var count: Int
+    /// Examples per batch.
     public var batchSize: Int
+    /// The seed of the shuffles.
     public var seed: UInt64
     /// Whether each epoch is shuffled (otherwise batches follow 0..<count).
     public var shuffles: Bool
     /// Whether a final batch smaller than `batchSize` is dropped.
     public var dropsLastPartialBatch: Bool
 
+    /// A schedule over `count` examples in batches of `batchSize`, shuffled from `seed`.
     public init(count: Int, batchSize: Int, seed: UInt64, shuffles: Bool = true, dropsLastPartialBatch: Bool = false) {
         precondition(count >= 0 && batchSize > 0, "MinibatchSchedule needs count ≥ 0 and batchSize > 0, got \(count), \(batchSize)")
         self.count = count

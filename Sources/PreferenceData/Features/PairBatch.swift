@@ -103,6 +103,7 @@ public struct FeaturePairsView<Scalar: BLASScalar>: Sendable {
     /// The number of pairs n.
     public var count: Int { chosen.rowCount }
 
+    /// A batch of n pairs: chosen and rejected `[n, d]` features with optional margins, weights, user ids and `[n, p]` prompt features.
     public init(chosen: Tensor<Scalar>, rejected: Tensor<Scalar>, margins: [Scalar]? = nil, weights: [Scalar]? = nil,
                 users: [Int]? = nil, prompts: Tensor<Scalar>? = nil) {
         precondition(chosen.rank == 2 && chosen.shape == rejected.shape,

@@ -3,7 +3,9 @@ import NumericCore
 /// A synthetic feature-pair data set with its ground truth: training and test pairs drawn from the
 /// same true model, and how well that model itself ranks them.
 public struct SyntheticFeatureData<Scalar: BLASScalar>: Sendable {
+    /// The training pairs.
     public var train: FeaturePairs<Scalar>
+    /// The test pairs.
     public var test: FeaturePairs<Scalar>
     /// The model the labels were sampled from.
     public var truth: SyntheticRewardTruth

@@ -21,7 +21,7 @@ public struct UserGroups: Sendable, Equatable {
     }
 
     /// Reads `groups.csv`: columns `user` and `group` (others ignored), one row per user.
-    /// A user listed twice with different groups, an empty name, or no rows is a ``DataError``.
+    /// A user listed twice with different groups, an empty name, or no rows is a `DataError`.
     public static func load(_ url: URL) throws(DataError) -> UserGroups {
         try parse(CSVTable(url: url), source: url.path)
     }
@@ -48,7 +48,7 @@ public struct UserGroups: Sendable, Equatable {
         return UserGroups(groupNameOfUser: mapping)
     }
 
-    /// The group index of every user of `table`; a user without a group is a ``DataError``
+    /// The group index of every user of `table`; a user without a group is a `DataError`
     /// naming `source`.
     public func groupIndices(for table: UserTable, source: String = "groups.csv") throws(DataError) -> [Int] {
         var out = [Int]()

@@ -7,7 +7,7 @@ extension UserTable {
     /// is unchanged).
     ///
     /// User names are strings (`0`, `alice`, …). A missing `user` column, an empty name or a row
-    /// with the wrong number of fields is a ``DataError`` naming the file and line.
+    /// with the wrong number of fields is a `DataError` naming the file and line.
     public mutating func readUserColumn(_ url: URL) throws(DataError) -> [Int] {
         try readUserColumn(CSVTable(url: url), source: url.path)
     }

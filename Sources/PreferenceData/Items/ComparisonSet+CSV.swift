@@ -31,7 +31,7 @@ extension ComparisonSet {
     /// columns are ignored. Fields may be quoted with `"` (a doubled `""` inside is a quote);
     /// unquoted fields are trimmed of spaces and tabs. Blank lines are skipped.
     ///
-    /// - Throws: ``DataError`` naming `source`, the 1-based line and the reason: empty file,
+    /// - Throws: `DataError` naming `source`, the 1-based line and the reason: empty file,
     ///   missing column, malformed line (wrong field count, unterminated quote, empty item name),
     ///   winner equal to loser, bad tie value, bad weight, or no records at all.
     public init(csv bytes: [UInt8], source: String) throws(DataError) {

@@ -15,9 +15,9 @@ extension ComparisonSet {
     /// `winner` and `loser` are strings (integers are accepted and used as names; `true` and
     /// `false` are not); `tie` is 0, 1, `"0"`, `"1"`, `true` or `false`; `weight` a finite number
     /// ≥ 0 (or its text); `annotator` a string or an integer. `null` is the same as a missing
-    /// optional key. Each line is read by ``JSONValue``.
+    /// optional key. Each line is read by `JSONValue`.
     ///
-    /// - Throws: ``DataError`` with the 1-based line: malformed JSON, an object with the same key
+    /// - Throws: `DataError` with the 1-based line: malformed JSON, an object with the same key
     ///   twice, or a line that is not an object, a missing `winner`/`loser` key, winner equal to
     ///   loser, a bad tie or weight, an empty file, or no records.
     public init(jsonl bytes: [UInt8], source: String) throws(DataError) {

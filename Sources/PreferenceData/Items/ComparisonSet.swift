@@ -31,10 +31,15 @@ public struct ComparisonSet: Sendable, Equatable {
 
     /// One record of the set.
     public struct Comparison: Sendable, Equatable {
+        /// The winner's item index.
         public var winner: Int
+        /// The loser's item index.
         public var loser: Int
+        /// Whether the comparison is a tie (then winner and loser are in arbitrary order).
         public var isTie: Bool
+        /// The record's weight.
         public var weight: Double
+        /// The annotator's index, if known.
         public var annotator: Int?
     }
 
@@ -42,7 +47,7 @@ public struct ComparisonSet: Sendable, Equatable {
     ///
     /// Lengths and index ranges are programmer errors (preconditions); a record whose winner
     /// equals its loser, a non-finite or negative weight, or a duplicate item name is bad data and
-    /// throws a ``DataError`` whose `line` is the 0-based record index.
+    /// throws a `DataError` whose `line` is the 0-based record index.
     public init(
         items: [String], winners: [Int], losers: [Int], ties: [Bool]? = nil, weights: [Double]? = nil,
         annotators: [Int]? = nil, annotatorNames: [String] = [], source: String = "<memory>"

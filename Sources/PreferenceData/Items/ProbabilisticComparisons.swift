@@ -21,6 +21,7 @@ public struct ProbabilisticComparisons: Sendable, Hashable {
     /// Each record's weight (≥ 0).
     public var weights: [Double]
 
+    /// Records of `items` with observed probabilities `labels` that `first` is preferred, and optional weights (default 1).
     public init(items: [String], first: [Int], second: [Int], labels: [Double], weights: [Double]? = nil) {
         let m = first.count
         precondition(second.count == m && labels.count == m && (weights?.count ?? m) == m,

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Hyperparameters of a minibatch reward-head fit (Adam through ``PairwiseTrainer``).
+/// Hyperparameters of a minibatch reward-head fit (Adam through `PairwiseTrainer`).
 public struct HeadTrainingConfiguration: Sendable, Equatable {
     /// The Bradley–Terry objective (temperature, centering, L2 penalty).
     public var objective: BradleyTerryObjective
@@ -113,7 +113,7 @@ public enum HeadTraining {
     /// accuracy when the pairs have users and `groups` is given.
     ///
     /// A pair whose score is not finite (the head's arithmetic overflowed on its features) is a
-    /// ``DataError`` naming `sources.chosen` and the pair's row, so that no report shows NaN or ∞
+    /// `DataError` naming `sources.chosen` and the pair's row, so that no report shows NaN or ∞
     /// as a metric.
     public static func evaluate<S: BLASScalar>(_ head: RewardHead<S>, on pairs: FeaturePairs<S>, groups: UserGroups? = nil,
                                                groupsSource: String = "groups.csv",
@@ -132,7 +132,7 @@ public enum HeadTraining {
         return evaluation
     }
 
-    /// A ``PreferenceEvaluationError`` as a ``DataError`` naming the pairs' chosen file and the row.
+    /// A `PreferenceEvaluationError` as a `DataError` naming the pairs' chosen file and the row.
     public static func evaluationFailure(_ error: PreferenceEvaluationError, sources: FeaturePairSources) -> DataError {
         DataError(file: sources.chosen, line: error.pair, reason: .invalidValue(
             "\(error); the features of this pair (in \(sources.chosen) and \(sources.rejected)) are too large for the model"))

@@ -22,8 +22,8 @@ public struct TrainingContext: Sendable {
     /// training users' numbering), `groups.csv` and `meta.json` (oracle accuracy) from `folder`, and
     /// holds out a seeded 10% validation split (seed `seed + 0x5EED`).
     ///
-    /// Features larger than ``FeaturePairs/magnitudeLimit`` (float32: about 1.8·10¹³) are rejected
-    /// with a ``DataError`` naming the file, row and column: every family fits in float32, and
+    /// Features larger than `FeaturePairs/magnitudeLimit` (float32: about 1.8·10¹³) are rejected
+    /// with a `DataError` naming the file, row and column: every family fits in float32, and
     /// such values overflow its objectives.
     ///
     /// Nothing is dropped silently: a user of the training or test pairs that `groups.csv` does not

@@ -69,7 +69,7 @@ public struct TrainingOutcome {
     }
 
     /// The metrics of the outcome's test scores or probabilities on the context's test pairs; a
-    /// pair whose score is not finite (or whose probability is not in [0, 1]) is a ``DataError``
+    /// pair whose score is not finite (or whose probability is not in [0, 1]) is a `DataError`
     /// naming the test file and the row, so that no report shows NaN or ∞ as a metric.
     public func evaluate(_ context: TrainingContext) throws(DataError) -> PreferenceEvaluation {
         let grouping = context.grouping(context.test)

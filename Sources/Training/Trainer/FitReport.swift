@@ -15,6 +15,7 @@ public struct EpochRecord: Sendable, Equatable, Codable {
     /// Seconds since the fit started, at the end of the epoch.
     public var elapsedSeconds: Double
 
+    /// A record of one epoch.
     public init(epoch: Int, trainLoss: Double, validationLoss: Double?, validationAccuracy: Double?,
                 learningRate: Double, elapsedSeconds: Double) {
         self.epoch = epoch
@@ -35,6 +36,7 @@ public enum TrainingStopReason: String, Sendable, Equatable, Codable, CustomStri
     /// The minibatch loss or a gradient became NaN or infinite.
     case nonFiniteLoss = "non-finite-loss"
 
+    /// The raw value.
     public var description: String { rawValue }
 }
 
@@ -63,6 +65,7 @@ public struct FitReport: Sendable, Equatable, Codable {
     /// The train loss of the last epoch.
     public var finalTrainLoss: Double? { epochs.last?.trainLoss }
 
+    /// A report of a finished fit.
     public init(epochs: [EpochRecord], stopReason: TrainingStopReason, selectedEpoch: Int, restoredBestWeights: Bool,
                 steps: Int, pairsProcessed: Int, seconds: Double, validationSeconds: Double) {
         self.epochs = epochs

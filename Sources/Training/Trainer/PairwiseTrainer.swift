@@ -3,13 +3,13 @@ import NumericCore
 import Optimizers
 import PreferenceData
 
-/// The one minibatch training loop of RewardKit. It fits any ``PairwiseTrainable`` model with any
-/// first-order ``Optimizer``: seeded shuffling, epochs, validation after every epoch, early stopping
+/// The one minibatch training loop of RewardKit. It fits any `PairwiseTrainable` model with any
+/// first-order `Optimizer`: seeded shuffling, epochs, validation after every epoch, early stopping
 /// with best-weights restore, a learning-rate schedule, gradient clipping by global norm, progress
 /// through a ``TrainingObserver``, and a ``FitReport`` with the loss curve.
 ///
 /// One step on the batch `B` of pair indices (consecutive slices of a seeded permutation of the
-/// training pairs, ``MinibatchSchedule``):
+/// training pairs, `MinibatchSchedule`):
 ///
 ///     batch ← gather(B)                          rows copied into a reused [2|B|, d] buffer
 ///     (L, g) ← model.lossAndGradients(batch)
@@ -17,7 +17,7 @@ import PreferenceData
 ///     η_t ← η₀ · schedule.factor(t)              η₀ = the optimizer's learning rate at the start
 ///     θ ← optimizer.update(θ, g)
 ///
-/// After each epoch the validation pairs are scored with ``PairwiseTrainable/preferenceLogits(on:)``:
+/// After each epoch the validation pairs are scored with `PairwiseTrainable/preferenceLogits(on:)`:
 /// validation loss `(1/n)Σ softplus(−sᵢ)`, accuracy `(1/n)Σ 1[sᵢ > 0]`. Early stopping watches the
 /// validation loss (the epoch's train loss when there is no validation set): an epoch improves when
 /// its loss is below the best so far by more than `minimumDelta`; after `patience` epochs without
@@ -41,6 +41,7 @@ public struct PairwiseTrainer: Sendable {
         /// Whether the best epoch's parameters are restored when training ends.
         public var restoresBestWeights: Bool
 
+        /// Stop after `patience` epochs without a validation-loss improvement larger than `minimumDelta`, and restore the best epoch's weights when asked.
         public init(patience: Int = 3, minimumDelta: Double = 0, restoresBestWeights: Bool = true) {
             precondition(patience >= 1, "EarlyStopping patience must be ≥ 1, got \(patience)")
             precondition(minimumDelta >= 0, "EarlyStopping minimumDelta must be ≥ 0, got \(minimumDelta)")
@@ -71,6 +72,7 @@ public struct PairwiseTrainer: Sendable {
         /// Pairs scored at once in validation passes.
         public var validationBatchSize: Int
 
+        /// The trainer's settings; the defaults are 10 epochs of batches of 256, seed 0, shuffled.
         public init(epochs: Int = 10, batchSize: Int = 256, seed: UInt64 = 0, shuffles: Bool = true,
                     dropsLastPartialBatch: Bool = false, schedule: LearningRateSchedule = .constant,
                     gradientClipNorm: Double? = nil, earlyStopping: EarlyStopping? = nil,
@@ -99,6 +101,7 @@ public struct PairwiseTrainer: Sendable {
     /// The loop's hyperparameters.
     public var configuration: Configuration
 
+    /// A trainer with `configuration`.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }

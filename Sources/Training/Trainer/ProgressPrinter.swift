@@ -19,6 +19,7 @@ public final class ProgressPrinter: TrainingObserver {
     private func now() -> Double { Date().timeIntervalSince1970 }
     private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
+    /// Prints a header line with the pairs, epochs and steps (plain output only).
     public func trainingWillStart(epochs: Int, stepsPerEpoch: Int, pairs: Int) {
         self.epochs = epochs
         started = now()
@@ -26,6 +27,7 @@ public final class ProgressPrinter: TrainingObserver {
         if !isTerminal { write("\(label): training on \(pairs) pairs, \(epochs) epochs × \(stepsPerEpoch) steps\n") }
     }
 
+    /// Redraws the bar (terminal) or prints a line at most every 5 seconds.
     public func trainerDidStep(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double) {
         let t = now()
         let inEpoch = (step - 1) % stepsPerEpoch + 1
@@ -43,6 +45,7 @@ public final class ProgressPrinter: TrainingObserver {
         }
     }
 
+    /// Prints the epoch's training loss, and the validation loss and accuracy when known.
     public func trainerDidFinishEpoch(_ record: EpochRecord) {
         var line = String(format: "\(label): epoch %d/%d train loss %.4f", record.epoch, epochs, record.trainLoss)
         if let v = record.validationLoss, let a = record.validationAccuracy {
@@ -53,6 +56,7 @@ public final class ProgressPrinter: TrainingObserver {
         lastLine = now()
     }
 
+    /// Prints the stop reason and the kept epoch when training stopped before the last epoch.
     public func trainingDidFinish(_ report: FitReport) {
         if report.stopReason != .completedEpochs {
             write("\(label): stopped (\(report.stopReason)), keeping epoch \(report.selectedEpoch)\n")

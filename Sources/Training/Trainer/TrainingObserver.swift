@@ -4,7 +4,7 @@ import NumericCore
 /// `rewardkit` tool draws a progress bar on a terminal and plain lines otherwise).
 ///
 /// Every method has an empty default implementation, so an observer implements only what it needs.
-/// Observers are called on the thread that runs ``PairwiseTrainer/fit(_:on:validation:observer:)``.
+/// Observers are called on the thread that runs ``PairwiseTrainer/fit(_:on:validation:optimizer:observer:)``.
 public protocol TrainingObserver: AnyObject {
     /// Called once before the first step with the number of epochs and steps per epoch.
     func trainingWillStart(epochs: Int, stepsPerEpoch: Int, pairs: Int)
@@ -18,8 +18,12 @@ public protocol TrainingObserver: AnyObject {
 }
 
 extension TrainingObserver {
+    /// Does nothing by default.
     public func trainingWillStart(epochs: Int, stepsPerEpoch: Int, pairs: Int) {}
+    /// Does nothing by default.
     public func trainerDidStep(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double) {}
+    /// Does nothing by default.
     public func trainerDidFinishEpoch(_ record: EpochRecord) {}
+    /// Does nothing by default.
     public func trainingDidFinish(_ report: FitReport) {}
 }

@@ -59,7 +59,7 @@ public enum LoadedModel<Scalar: BLASScalar>: Sendable {
     }
 
     /// The model in `file`, read by its family's reader; an unknown kind is
-    /// ``ModelFileError/Reason/wrongKind(expected:found:)``.
+    /// `ModelFileError.Reason.wrongKind(expected:found:)`.
     public init(modelFile file: ModelFile, source: String = "model") throws(ModelFileError) {
         switch file.kind {
         case RewardHead<Scalar>.linearKind, RewardHead<Scalar>.mlpKind:

@@ -7,7 +7,7 @@ import PreferenceData
 ///
 /// Every likelihood of ``BradleyTerry`` depends on the records only through these counts, and a
 /// bootstrap resample of the records is a multinomial draw of record counts over the cells (see
-/// ``BradleyTerry/bootstrapIntervals(_:model:samples:level:seed:interval:threads:)``).
+/// `BradleyTerry.bootstrapIntervals(_:model:samples:level:seed:interval:threads:)`).
 public struct ComparisonOutcomeTable: Sendable {
     /// Outcome kinds of a cell.
     public enum Outcome: UInt8, Sendable {

@@ -36,9 +36,13 @@ public struct StrengthIntervals: Sendable, Equatable {
     /// which it was left out because it was absent, never won or never lost (its maximum-likelihood
     /// strength would be ±∞ there).
     public struct Replicates: Sendable, Equatable {
+        /// Replicates that gave the item a value.
         public var used: Int
+        /// Replicates in which the item had no comparison.
         public var absent: Int
+        /// Replicates in which the item never won (a tie counts as a win).
         public var neverWon: Int
+        /// Replicates in which the item never lost (a tie counts as a loss).
         public var unbeaten: Int
 
         /// The replicates that left the item out.

@@ -72,7 +72,7 @@ public struct ThurstonianFitter: Sendable {
     ///
     /// - Throws: ``BradleyTerryError``: fewer than two items, no record of positive weight, or —
     ///   for Case V with λ = 0 — a comparison graph that is not strongly connected (see
-    ///   ``BradleyTerry/fit(_:)``); a numerical failure of the solver. Non-convergence is not an
+    ///   `BradleyTerry.fit(_:)`); a numerical failure of the solver. Non-convergence is not an
     ///   error: see ``ThurstonianFit/report``.
     public func fit(_ data: ProbabilisticComparisons, start: ThurstonianModel? = nil)
         throws(BradleyTerryError) -> ThurstonianFit {

@@ -9,6 +9,7 @@ public struct GroupAccuracy: Sendable, Equatable, Codable {
     /// Pairs ranked correctly.
     public var correct: Int
 
+    /// A group's tally: `correct` of its `count` pairs ranked correctly.
     public init(name: String, index: Int, count: Int, correct: Int) {
         self.name = name
         self.index = index

@@ -14,6 +14,8 @@ public struct PairGrouping: Sendable, Equatable {
     /// Group names (index → name).
     public var groupNames: [String]
 
+    /// The grouping of pairs by user (`userIDs[k]` indexes `userNames`) and, when `groupOfUser` is
+    /// given, by each user's group (an index into `groupNames`).
     public init(userIDs: [Int], userNames: [String], groupOfUser: [Int]? = nil, groupNames: [String] = []) {
         precondition(groupOfUser == nil || groupOfUser!.count == userNames.count,
                      "PairGrouping: \(groupOfUser?.count ?? 0) group entries for \(userNames.count) users")
@@ -24,7 +26,7 @@ public struct PairGrouping: Sendable, Equatable {
     }
 
     /// The users of a data set, with their groups from `groups` when given (a user missing from
-    /// `groups` is a ``DataError``). Nil when the pairs carry no user ids.
+    /// `groups` is a `DataError`). Nil when the pairs carry no user ids.
     public init?<S: BLASScalar>(pairs: FeaturePairs<S>, groups: UserGroups? = nil, groupsSource: String = "groups.csv") throws(DataError) {
         guard let ids = pairs.userIDs else { return nil }
         var groupOfUser: [Int]?

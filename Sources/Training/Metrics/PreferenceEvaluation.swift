@@ -153,6 +153,7 @@ public enum PreferenceEvaluationError: Error, Equatable, Sendable, CustomStringC
         }
     }
 
+    /// The error as one line for the command line.
     public var description: String {
         switch self {
         case .noPairs: "no pairs to evaluate"

@@ -1,7 +1,9 @@
 /// One bin of a reliability curve: predictions p with `lowerBound ≤ p < upperBound` (the last bin
 /// includes 1).
 public struct ReliabilityBin: Sendable, Equatable, Codable {
+    /// The lower end of the bin's predicted-probability range.
     public var lowerBound: Double
+    /// The upper end of the bin's predicted-probability range.
     public var upperBound: Double
     /// How many predictions fell in the bin.
     public var count: Int
@@ -10,6 +12,7 @@ public struct ReliabilityBin: Sendable, Equatable, Codable {
     /// The share of them whose event happened (nil for an empty bin).
     public var observedFrequency: Double?
 
+    /// A bin of `count` predictions in [`lowerBound`, `upperBound`) with their mean and observed frequency.
     public init(lowerBound: Double, upperBound: Double, count: Int, meanPrediction: Double?, observedFrequency: Double?) {
         self.lowerBound = lowerBound
         self.upperBound = upperBound

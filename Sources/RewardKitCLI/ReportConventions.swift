@@ -4,22 +4,6 @@ import RewardKit
 // The report conventions of Docs/CLI.md: snake_case keys, enums as lowercase snake_case strings,
 // per-group results as `[{"group": name, "pairs": n, "accuracy": a}]`, `evaluated_on` explicit.
 
-/// `gradientToleranceReached` → `gradient_tolerance_reached`; already lowercase text is unchanged.
-func snakeCase(_ text: String) -> String {
-    var out = ""
-    for (i, c) in text.enumerated() {
-        if c.isUppercase {
-            if i > 0 { out += "_" }
-            out += c.lowercased()
-        } else if c == "-" || c == " " {
-            out += "_"
-        } else {
-            out.append(c)
-        }
-    }
-    return out
-}
-
 /// `value` with every object key in snake_case; when `keepingOriginal`, the original camelCase
 /// keys of the top-level object stay alongside, with their original values (deprecated spellings
 /// of earlier reports).

@@ -39,7 +39,7 @@ public enum TrainingReport {
             }
             for (key, value) in o.details { entry[key] = value }
             // Enum values as lowercase snake_case, as in every report (`gradient_tolerance_reached`, `early_stopping`).
-            if let reason = entry["stop_reason"]?.stringValue { entry["stop_reason"] = .string(snakeCaseValue(reason)) }
+            if let reason = entry["stop_reason"]?.stringValue { entry["stop_reason"] = .string(snakeCase(reason)) }
             entry["evaluated_on"] = "test"
             models.append(.object(entry))
         }
@@ -81,8 +81,9 @@ public enum TrainingReport {
     }
 }
 
-/// `gradientToleranceReached` → `gradient_tolerance_reached`, `early-stopping` → `early_stopping`.
-func snakeCaseValue(_ text: String) -> String {
+/// `gradientToleranceReached` → `gradient_tolerance_reached`, `early-stopping` → `early_stopping`
+/// (already lowercase text is unchanged): the one spelling rule of report keys and enum values.
+package func snakeCase(_ text: String) -> String {
     var out = ""
     for (i, c) in text.enumerated() {
         if c.isUppercase {

@@ -191,13 +191,7 @@ do {
             model = .linear(LinearRewardHead(dimension: d))
         } else {
             // The peer's initialization: torch.nn.Linear's default, U(±1/√fanIn) for weights and biases.
-            var mlp = MLPRewardHead<Float>(inputSize: d, hiddenSizes: [256], activation: .relu, using: &rng)
-            mlp.parameters = mlp.parameters.enumerated().map { k, p in
-                let fanIn = k == 1 ? d : p.shape[0]
-                let bound = 1 / Double(fanIn).squareRoot()
-                return Tensor(shape: p.shape, scalars: (0..<p.count).map { _ in Float(bound * (2 * rng.nextOpenUnit() - 1)) })
-            }
-            model = .mlp(mlp)
+            model = .mlp(MLPRewardHead<Float>.pytorchInitialized(inputSize: d, hiddenSizes: [256], activation: .relu, using: &rng))
             record["init"] = "U(±1/√fanIn) (torch.nn.Linear default)"
             record["seed"] = Int(seed)
         }

@@ -25,6 +25,9 @@ struct FitRewardHead: ParsableCommand {
     @Option(help: "Head family: linear or mlp.") var head: Head = .linear
     @Option(help: "MLP hidden widths, comma-separated.") var hidden: String = "256"
     @Option(help: "MLP activation: relu, gelu or tanh.") var activation: String = "relu"
+    enum Start: String, ExpressibleByArgument, CaseIterable { case pytorch, layers }
+    @Option(help: "MLP start: pytorch (torch.nn.Linear's U(±1/√fanIn) weights and biases, the W3 peer's) or layers (Kaiming/Xavier, zero biases).")
+    var initialization: Start = .pytorch
     @Option(help: "Solver: lbfgs or newton (linear head only), adam (default for mlp).") var solver: Solver?
     @OptionGroup(title: "Training (minibatch: adam; defaults epochs 3, batch 256, learning rate 1e-3)") var training: TrainingOptions
     @OptionGroup(title: "Penalty (default 0)") var penalty: PenaltyOptions
@@ -87,14 +90,18 @@ struct FitRewardHead: ParsableCommand {
                                                    train, configuration: config, observer: progress)
         case (.mlp, _):
             var rng = SeededGenerator(seed: seed)
-            let mlp = MLPRewardHead<S>(inputSize: train.dimension, hiddenSizes: hiddenSizes!,
-                                       activation: Activation(rawValue: activation)!, objective: objective, using: &rng)
+            let mlp = initialization == .pytorch
+                ? MLPRewardHead<S>.pytorchInitialized(inputSize: train.dimension, hiddenSizes: hiddenSizes!,
+                                                      activation: Activation(rawValue: activation)!, objective: objective, using: &rng)
+                : MLPRewardHead<S>(inputSize: train.dimension, hiddenSizes: hiddenSizes!,
+                                   activation: Activation(rawValue: activation)!, objective: objective, using: &rng)
             trained = try HeadTraining.fitMinibatch(.mlp(mlp), train, configuration: config, observer: progress)
         }
         let trainProbabilities = trained.head.probabilities(chosen: train.chosen, rejected: train.rejected)
         var json: [String: JSONValue] = [
             "command": "fit reward-head",
             "head": .string(head.rawValue),
+            "initialization": .string(head == .mlp ? initialization.rawValue : "zeros"),
             "solver": .string(chosenSolver.rawValue),
             "dtype": .string(S.self == Float.self ? "float32" : "float64"),
             "train_pairs": .number(Double(train.count)),

@@ -163,6 +163,16 @@ struct Evaluate: ParsableCommand {
             } catch { throw HeadTraining.evaluationFailure(error, sources: sources) }
         }
         let what = "\(pairs.count) pairs × \(pairs.dimension) features of \(chosen)"
+        /// PAL-A and PAL-B: unknown users get the population weights, then the pairs' probabilities.
+        func evaluatePAL<M: PluralisticPreferenceModel>(_ model: M, inputSize: Int, family: String) throws -> Result
+            where M.Scalar == Double {
+            try dimensionCheck(inputSize)
+            var model = model
+            MixtureFit.addPopulationUsers(&model, to: pairs.users.count)
+            let p = PairwiseTrainer.preferenceLogits(model, on: FeaturePairsView(pairs)).map { Double.sigmoid($0) }
+            return Result(evaluation: try checked(probabilities: p), family: family,
+                          description: "\(family.uppercased()), K = \(model.prototypeCount), \(what)", data: data, extra: extra)
+        }
         switch loaded {
         case .rewardHead(let head):
             try dimensionCheck(head.dimension)
@@ -188,18 +198,8 @@ struct Evaluate: ParsableCommand {
             if pairs.userIDs == nil { extra["users"] = "none: population model (mixing weights)" }
             return Result(evaluation: try checked(probabilities: p), family: "maxmin-em",
                           description: "MaxMin-EM mixture of \(em.componentCount) heads, \(what)", data: data, extra: extra)
-        case .palA(var pal):
-            try dimensionCheck(pal.projector.inputSize)
-            MixtureFit.addPopulationUsers(&pal, to: pairs.users.count)
-            let p = PairwiseTrainer.preferenceLogits(pal, on: FeaturePairsView(pairs)).map { Double.sigmoid($0) }
-            return Result(evaluation: try checked(probabilities: p), family: "pal-a",
-                          description: "PAL-A, K = \(pal.prototypeCount), \(what)", data: data, extra: extra)
-        case .palB(var pal):
-            try dimensionCheck(pal.projector.inputSize)
-            MixtureFit.addPopulationUsers(&pal, to: pairs.users.count)
-            let p = PairwiseTrainer.preferenceLogits(pal, on: FeaturePairsView(pairs)).map { Double.sigmoid($0) }
-            return Result(evaluation: try checked(probabilities: p), family: "pal-b",
-                          description: "PAL-B, K = \(pal.prototypeCount), \(what)", data: data, extra: extra)
+        case .palA(let pal): return try evaluatePAL(pal, inputSize: pal.projector.inputSize, family: "pal-a")
+        case .palB(let pal): return try evaluatePAL(pal, inputSize: pal.projector.inputSize, family: "pal-b")
         case .itemBradleyTerry, .itemGPM, .thurstonian:
             fatalError("item models are evaluated by evaluateItems")
         }

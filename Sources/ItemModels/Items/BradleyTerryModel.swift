@@ -141,11 +141,14 @@ protocol ObjectiveAccess {
     var dimension: Int { get }
     var itemCount: Int { get }
     var l2Penalty: Double { get }
-    func denseHessian(at x: [Double], shift: Double) -> Tensor<Double>
+    /// The dense Hessian at `x` plus c·uuᵀ with c its ``PairedComparisonObjective/centeringShift(_:)``.
+    func centeredDenseHessian(at x: [Double]) -> (hessian: Tensor<Double>, shift: Double)
 }
 
 extension PairedComparisonObjective: ObjectiveAccess {
-    func denseHessian(at x: [Double], shift: Double) -> Tensor<Double> {
-        denseHessian(evaluate(x), shift: shift)
+    func centeredDenseHessian(at x: [Double]) -> (hessian: Tensor<Double>, shift: Double) {
+        let evaluation = evaluate(x)
+        let shift = centeringShift(evaluation)
+        return (denseHessian(evaluation, shift: shift), shift)
     }
 }

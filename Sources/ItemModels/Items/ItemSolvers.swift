@@ -118,23 +118,21 @@ func newton<L: PairLikelihood>(
 func choleskyDirection<L: PairLikelihood>(
     _ objective: PairedComparisonObjective<L>, _ evaluation: PairedComparisonObjective<L>.Evaluation
 ) throws(BradleyTerryError) -> [Double] {
-    let n = objective.itemCount
     let dim = objective.dimension
-    let diagonal = objective.hessianDiagonal(evaluation)
-    var meanDiagonal = 0.0
-    for i in 0..<n { meanDiagonal += diagonal[i] }
-    meanDiagonal = max(meanDiagonal / Double(n), 1e-12)
-    var hessian = objective.denseHessian(evaluation, shift: meanDiagonal / Double(n))
-    if !(hessian.scalars.allSatisfy(\.isFinite) && evaluation.gradient.allSatisfy(\.isFinite)) {
-        throw .numericalFailure("the Hessian overflows (weights or covariate values too large); rescale them, "
-                                + "e.g. with covariate normalization (--normalize scaled)")
-    }
+    let shift = objective.centeringShift(evaluation)
+    let meanDiagonal = shift * Double(objective.itemCount)
+    var hessian = objective.denseHessian(evaluation, shift: shift)
+    let overflow = BradleyTerryError.numericalFailure(
+        "the Hessian overflows (weights or covariate values too large); rescale them, e.g. with covariate normalization (--normalize scaled)")
+    guard evaluation.gradient.allSatisfy(\.isFinite) else { throw overflow }
     var damping = 0.0
     for _ in 0..<30 {
-        do {
+        do throws(LinearAlgebraError) {
             let factor = try hessian.cholesky()
             let solution = factor.solve(Tensor(evaluation.gradient))
             return solution.scalars.map { -$0 }
+        } catch .nonFiniteEntry {
+            throw overflow   // damping cannot make an infinite entry finite
         } catch {
             let add = damping == 0 ? 1e-10 * meanDiagonal : damping * 9
             for k in 0..<dim { hessian.scalars[k * dim + k] += add - damping }

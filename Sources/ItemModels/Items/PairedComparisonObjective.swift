@@ -243,6 +243,16 @@ public struct PairedComparisonObjective<Likelihood: PairLikelihood>: Sendable {
     /// The diagonal of ∇²F.
     public func hessianDiagonal(_ evaluation: Evaluation) -> [Double] { evaluation.hessianDiagonal }
 
+    /// The shift c of ``denseHessian(_:shift:)`` that makes the Hessian definite without changing it
+    /// on Σθ = 0: the mean θ-diagonal of ∇²F over n (at least 1e-12/n), so the centering eigenvalue
+    /// becomes λ + (mean diagonal), on the scale of the others.
+    func centeringShift(_ evaluation: Evaluation) -> Double {
+        let n = itemCount
+        var meanDiagonal = 0.0
+        for i in 0..<n { meanDiagonal += evaluation.hessianDiagonal[i] }
+        return max(meanDiagonal / Double(n), 1e-12) / Double(n)
+    }
+
     /// The dense Hessian ∇²F (dimension × dimension), plus `shift`·uuᵀ with u = (1ₙ, 0, 0).
     ///
     /// u is an eigenvector of ∇²F with eigenvalue λ (the likelihood is invariant under θ → θ + c·1),

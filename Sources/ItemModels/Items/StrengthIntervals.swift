@@ -99,22 +99,17 @@ extension BradleyTerryModel {
             if dim > 6000 {
                 throw .unsupportedConfiguration("Hessian standard errors for \(dim) parameters need an O(n³) inverse; use bootstrap intervals")
             }
-            let probe = objective.denseHessian(at: x, shift: 0)
-            var meanDiagonal = 0.0
-            for i in 0..<n { meanDiagonal += probe.scalars[i * dim + i] }
-            let shift = max(meanDiagonal / Double(n), 1e-12) / Double(n)
-            var h = objective.denseHessian(at: x, shift: shift)
+            var (h, shift) = objective.centeredDenseHessian(at: x)
             for (a, isIdentified) in identified.enumerated() where !isIdentified {
                 let q = n + a
                 for r in 0..<dim { h.scalars[q * dim + r] = 0; h.scalars[r * dim + q] = 0 }
                 h.scalars[q * dim + q] = 1
             }
-            if !h.scalars.allSatisfy(\.isFinite) {
-                throw .numericalFailure("the Hessian overflows (weights or covariate values too large to invert)")
-            }
             let inverse: Tensor<Double>
-            do {
+            do throws(LinearAlgebraError) {
                 inverse = try h.cholesky().inverse()
+            } catch .nonFiniteEntry {
+                throw .numericalFailure("the Hessian overflows (weights or covariate values too large to invert)")
             } catch {
                 throw .numericalFailure("the Hessian is singular: \(error)")
             }

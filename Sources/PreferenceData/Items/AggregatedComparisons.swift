@@ -214,19 +214,6 @@ public struct AggregatedComparisons: Sendable, Equatable {
     /// The total tie weight.
     public var totalTies: Double { ties.reduce(0, +) }
 
-    /// Weighted wins (a tie counting as a win and a loss), losses and total weight of each item.
-    public func itemTotals() -> (wins: [Double], losses: [Double], battles: [Double]) {
-        var wins = [Double](repeating: 0, count: itemCount), losses = wins, battles = wins
-        for u in 0..<pairCount {
-            let i = Int(first[u]), j = Int(second[u])
-            let a = firstWins[u], b = secondWins[u], t = ties[u]
-            wins[i] += a + t; losses[i] += b + t
-            wins[j] += b + t; losses[j] += a + t
-            battles[i] += a + b + t; battles[j] += a + b + t
-        }
-        return (wins, losses, battles)
-    }
-
     /// The rows between kept items with positive weight, reindexed: `newIndex[i]` is item i's new
     /// index (< 0 drops it), increasing over the kept items so that first < second still holds.
     public func restricted(to newIndex: [Int], itemCount newCount: Int) -> AggregatedComparisons {

@@ -59,7 +59,7 @@ record("thurstone case V", String(format: "%.2f s, %@ %d iterations, peak %.0f M
 for (label, start) in [("from θ = 0", nil), ("from case V", caseV.model)] as [(String, ThurstonianModel?)] {
     var fit: ThurstonianFit!
     let s = try seconds { fit = try ThurstonianFitter(variance: .perItem).fit(soft, start: start) }
-    record("thurstonian per-item variance \(label)", String(format: "%.2f s, %d L-BFGS iterations, %@, log-lik %.4f, peak %.0f MB",
+    record("thurstonian per-item variance \(label)", String(format: "%.2f s, %d truncated-Newton iterations, %@, log-lik %.4f, peak %.0f MB",
                                                             s, fit.report.iterations, fit.report.stopReason.rawValue,
                                                             fit.report.logLikelihood, peakRSSMegabytes()))
 }

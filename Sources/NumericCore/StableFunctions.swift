@@ -43,7 +43,7 @@ extension Real {
         return exp(quadratic) / sqrt(2 * Self.pi)
     }
 
-    /// log Φ(x), finite for all finite x (an asymptotic series below x = −20).
+    /// log Φ(x), finite for all finite x (a continued fraction for the Mills ratio below x = −20).
     @inlinable
     public static func logNormalCDF(_ x: Self) -> Self {
         if x > 5 {
@@ -53,11 +53,10 @@ extension Real {
         if x > -20 {
             return log(erfc(-x / sqrt(2)) / 2)
         }
-        // Mills ratio: Φ(x) = φ(x)/|x| · (1 − 1/x² + 3/x⁴ − 15/x⁶ + …) for x → −∞.
-        let series = millsSeries(x)
+        // Φ(x) = φ(x)/D(−x), D the continued fraction of the inverse Mills ratio.
         let halfLogTwoPi: Self = log(2 * Self.pi) / 2
         let quadratic: Self = -(x * x) / 2
-        return quadratic - log(-x) - halfLogTwoPi + log(series)
+        return quadratic - halfLogTwoPi - log(millsContinuedFraction(-x))
     }
 
     /// The inverse Mills ratio φ(x)/Φ(x) = d log Φ(x)/dx, stable for large negative x.
@@ -68,19 +67,22 @@ extension Real {
             let quadratic: Self = -(x * x) / 2
             return exp(quadratic - halfLogTwoPi - logNormalCDF(x))
         }
-        // φ/Φ ≈ −x / (1 − 1/x² + 3/x⁴ − 15/x⁶)
-        return -x / millsSeries(x)
+        return millsContinuedFraction(-x)
     }
 
-    /// 1 − 1/x² + 3/x⁴ − 15/x⁶, the asymptotic series of x·Φ(x)/φ(x)·(−1) for x → −∞.
+    /// φ(−t)/Φ(−t) = t + 1/(t + 2/(t + 3/(t + …))) (Laplace's continued fraction of the Mills ratio),
+    /// evaluated bottom-up from 40 terms; for t ≥ 20 this is exact to rounding, and log Φ and the
+    /// inverse Mills ratio computed from it are consistent (λ = d log Φ/dx to rounding), which
+    /// the Newton steps of the Thurstonian fits rely on.
     @usableFromInline
-    static func millsSeries(_ x: Self) -> Self {
-        let inverse2: Self = 1 / (x * x)
-        let inverse4: Self = inverse2 * inverse2
-        let inverse6: Self = inverse4 * inverse2
-        let a: Self = 1 - inverse2
-        let b: Self = 3 * inverse4 - 15 * inverse6
-        return a + b
+    static func millsContinuedFraction(_ t: Self) -> Self {
+        var d = t
+        var k: Self = 40
+        while k >= 1 {
+            d = t + k / d
+            k -= 1
+        }
+        return d
     }
 }
 

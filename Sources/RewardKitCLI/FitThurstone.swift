@@ -15,7 +15,7 @@ struct ThurstoneFit: ParsableCommand {
         − (λ/2)‖θ‖² − λ_s‖log σ‖²/2 with θ = μ/√2 (the penalty of fit bradley-terry on the \
         probit scale; --mean-penalty λ_μ on ‖μ‖²/2 is λ = 2λ_μ), with mean μ = 0 and mean \
         log σ = 0 fixed (the model is invariant to a shift of μ and a common scale of μ and σ). \
-        Per-item variances are fitted by L-BFGS; shared variances (Case V) are the fit of \
+        Per-item variances are fitted by truncated Newton; shared variances (Case V) are the fit of \
         fit bradley-terry --model thurstone (Newton), with μ = √2·θ. Diagnostics: \
         accuracy and log-loss (on held-out records with --held-out), and the share of intransitive \
         item triples in the data (majority directions) versus the share a utility model produces \

@@ -1,5 +1,6 @@
 /// How an item-level fit ended: a ``BradleyTerry`` fit, or a ``ThurstonianFitter`` fit (whose Case V
-/// fits are Bradley–Terry fits with the Thurstone link, and whose per-item-variance fits run L-BFGS).
+/// fits are Bradley–Terry fits with the Thurstone link, and whose per-item-variance fits run a
+/// truncated Newton method on their own objective).
 public struct BradleyTerryFitReport: Sendable, Equatable, Codable {
     /// Why the solver stopped.
     public enum StopReason: String, Sendable, Equatable, Codable, CaseIterable {
@@ -9,11 +10,6 @@ public struct BradleyTerryFitReport: Sendable, Equatable, Codable {
         case maximumIterations
         /// No step along the search direction decreased F (the limit of floating-point precision).
         case noFurtherProgress
-        /// L-BFGS only: the decrease of F in one step fell below its relative tolerance (a
-        /// convergence criterion: ``BradleyTerryFitReport/converged`` is true).
-        case relativeFunctionChange
-        /// L-BFGS only: the limit on objective evaluations (line-search trials included) was reached.
-        case maximumFunctionEvaluations
     }
 
     /// The optimizer that ran.
@@ -22,10 +18,9 @@ public struct BradleyTerryFitReport: Sendable, Equatable, Codable {
         case newtonCholesky
         /// Hunter's MM (``BradleyTerry/Solver/minorizationMaximization``).
         case minorizationMaximization
-        /// Truncated Newton (``BradleyTerry/Solver/truncatedNewton``).
+        /// Truncated Newton (``BradleyTerry/Solver/truncatedNewton``, and ``ThurstonianFitter`` with
+        /// per-item variances).
         case truncatedNewton
-        /// L-BFGS with a strong Wolfe line search (``ThurstonianFitter`` with per-item variances).
-        case lbfgs
 
         /// The report's name of a resolved ``BradleyTerry/Solver`` (`.automatic` never runs itself).
         public init(_ solver: BradleyTerry.Solver) {
@@ -49,12 +44,12 @@ public struct BradleyTerryFitReport: Sendable, Equatable, Codable {
     /// The log-likelihood Σ w·log P(record) at the solution (for `halfWins`, a tie contributes
     /// ½·log P(i ≻ j) + ½·log P(j ≻ i); for soft labels y, y·log P + (1 − y)·log(1 − P)).
     public var logLikelihood: Double
-    /// max |∂F/∂x| over all parameters at the solution (for L-BFGS, in its own coordinates (μ, log σ)).
+    /// max |∂F/∂x| over all parameters at the solution (per-item Thurstonian fits: in (μ, log σ) on
+    /// the gauge subspace).
     public var maxAbsGradient: Double
     /// Why the solver stopped.
     public var stopReason: StopReason
-    /// Whether max |∇F| ≤ the configured tolerance (for L-BFGS: or the relative change of F fell
-    /// below its tolerance, ``StopReason/relativeFunctionChange``).
+    /// Whether max |∇F| ≤ the configured tolerance.
     public var converged: Bool
     /// Wall-clock seconds of the fit (aggregation included).
     public var seconds: Double

@@ -166,44 +166,16 @@ func conjugateGradientDirection<L: PairLikelihood>(
         for q in n..<dim { z[q] = r[q] * inverseDiagonal[q] }
         return z
     }
-    func dot(_ a: [Double], _ b: [Double]) -> Double {
-        var s = 0.0
-        for k in 0..<a.count { s += a[k] * b[k] }
-        return s
-    }
     var r = evaluation.gradient.map { -$0 }
     // Remove rounding drift along u so the right-hand side lies in the centered subspace.
     var drift = 0.0
     for i in 0..<n { drift += r[i] }
     drift /= Double(n)
     for i in 0..<n { r[i] -= drift }
-    let bNorm = dot(r, r).squareRoot()
-    let forcing = min(0.1, bNorm)
-    let target = forcing * bNorm
-    var x = [Double](repeating: 0, count: dim)
-    var z = precondition(r)
-    var p = z
-    var rz = dot(r, z)
-    var iterations = 0
-    for _ in 0..<max(dim, 10) {
-        let ap = objective.hessianVectorProduct(evaluation, p)
-        let pap = dot(p, ap)
-        if !(pap > 0) { break }
-        iterations += 1
-        let a = rz / pap
-        for k in 0..<dim {
-            x[k] += a * p[k]
-            r[k] -= a * ap[k]
-        }
-        if dot(r, r).squareRoot() <= target { break }
-        z = precondition(r)
-        let rzNext = dot(r, z)
-        let beta = rzNext / rz
-        rz = rzNext
-        for k in 0..<dim { p[k] = z[k] + beta * p[k] }
-    }
-    if iterations == 0 { return (z, 0) }
-    return (x, iterations)
+    let bNorm = r.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    return preconditionedConjugateGradient(
+        rightHandSide: r, target: min(0.1, bNorm) * bNorm, maximumIterations: max(dim, 10),
+        product: { objective.hessianVectorProduct(evaluation, $0) }, precondition: precondition)
 }
 
 /// Hunter's (2004) MM for Bradley–Terry, generalized to the L2 penalty.

@@ -2,6 +2,7 @@ import RealModule
 import NumericCore
 import Optimizers
 import PreferenceData
+import RewardKitInternals
 
 /// Fits a ``ThurstonianModel`` to hard or soft labels by penalized maximum likelihood, with
 /// shared variances (Thurstone Case V) or per-item variances.
@@ -18,13 +19,17 @@ import PreferenceData
 /// (Newton; ``solver``, ``gradientTolerance``), and the model has μ = √2·θ, σ_i = 1. Its report is
 /// the Bradley–Terry report: objective, log-likelihood and max |∂F/∂θ| on the probit scale.
 ///
-/// **Per-item variances (``ThurstonianVariance/perItem``)** minimize ``ThurstonianLikelihood`` by
-/// L-BFGS (``optimizer``, strong Wolfe line search). P(a ≻ b) is unchanged by μ → μ + c and by
-/// (μ, σ) → (kμ, kσ); the fit fixes the gauge exactly: μ is centred (mean μ = 0) and the log
-/// standard deviations are centred (mean log σ = 0, i.e. the geometric mean of σ is 1). The
-/// optimizer works on unconstrained x′ mapped by the centring projection P = I − 11ᵀ/n applied to
-/// each block, x = P x′; the gradient in x′ is P∇f(x), so iterates started at 0 never leave the
-/// constraint set. The report says `solver == .lbfgs`.
+/// **Per-item variances (``ThurstonianVariance/perItem``)** minimize ``ThurstonianLikelihood`` by a
+/// line-search truncated Newton method: exact Hessian-vector products over the aggregated pairs,
+/// Jacobi-preconditioned CG stopped at a forcing tolerance or at negative curvature (the objective
+/// is not convex in (μ, log σ)), Armijo backtracking; at most ``maximumIterations`` steps, stopping
+/// at max |∇F| ≤ ``gradientTolerance``. Memory and time per step are linear in the number of
+/// distinct pairs (no n×n matrix). P(a ≻ b) is unchanged by μ → μ + c and by (μ, σ) → (kμ, kσ);
+/// the fit fixes the gauge exactly: μ is centred (mean μ = 0) and the log standard deviations are
+/// centred (mean log σ = 0, i.e. the geometric mean of σ is 1). Gradients, Hessian products and
+/// steps are projected on that subspace (P = I − 11ᵀ/n per block), so iterates started centred
+/// never leave it. The report says `solver == .truncatedNewton`. Being non-convex, the objective
+/// can have several local minima on sparse data; the fit returns the stationary point it reaches.
 ///
 /// **One penalty convention**, the Bradley–Terry one: (λ/2)‖θ‖² on the probit-scale strengths
 /// θ = μ/√2 (``l2Penalty``; for Case V exactly ``BradleyTerry/Configuration/l2Penalty``), which is
@@ -42,15 +47,16 @@ public struct ThurstonianFitter: Sendable {
     public var logScalePenalty: Double
     /// The Bradley–Terry solver of a Case V fit.
     public var solver: BradleyTerry.Solver
-    /// A Case V fit stops when max |∂F/∂θ| ≤ this.
+    /// A fit stops when the largest entry of the gradient is at most this (max |∂F/∂θ| for Case V;
+    /// max |∂F/∂(μ, log σ)| on the gauge subspace for per-item variances).
     public var gradientTolerance: Double
-    /// The optimizer of a per-item fit.
-    public var optimizer: LBFGS<Double>
+    /// The most Newton iterations of a per-item fit.
+    public var maximumIterations: Int
 
     /// A fitter; the default penalty λ = 0.02 is the former default `meanPenalty` 0.01 (λ = 2·λ_μ).
     public init(variance: ThurstonianVariance = .perItem, l2Penalty: Double = 2e-2, logScalePenalty: Double = 1e-1,
                 solver: BradleyTerry.Solver = .automatic, gradientTolerance: Double = 1e-9,
-                optimizer: LBFGS<Double> = LBFGS(gradientTolerance: 1e-7, maximumIterations: 2000)) {
+                maximumIterations: Int = 500) {
         precondition(l2Penalty >= 0 && logScalePenalty >= 0,
                      "ThurstonianFitter: penalties \(l2Penalty), \(logScalePenalty) must be ≥ 0")
         self.variance = variance
@@ -58,7 +64,7 @@ public struct ThurstonianFitter: Sendable {
         self.logScalePenalty = logScalePenalty
         self.solver = solver
         self.gradientTolerance = gradientTolerance
-        self.optimizer = optimizer
+        self.maximumIterations = maximumIterations
     }
 
     /// The Bradley–Terry estimator a Case V fit runs (the Thurstone link, ties as half wins — a
@@ -97,50 +103,98 @@ public struct ThurstonianFitter: Sendable {
         -> ThurstonianFit {
         let n = data.itemCount
         let likelihood = ThurstonianLikelihood(data: data, l2Penalty: l2Penalty, logScalePenalty: logScalePenalty)
-        func project(_ v: inout [Double]) {
-            for b in 0..<2 {
-                var mean = 0.0
-                for i in 0..<n { mean += v[b * n + i] }
-                mean /= Double(n)
-                for i in 0..<n { v[b * n + i] -= mean }
-            }
+        typealias Point = (value: Double, gradient: [Double], curvature: ThurstonianLikelihood.Curvature)
+        func evaluate(_ x: [Double]) -> Point {
+            var gradient = [Double]()
+            var curvature: ThurstonianLikelihood.Curvature? = .init()
+            let value = likelihood.evaluate(x, gradient: &gradient, curvature: &curvature)
+            Self.centerBlocks(&gradient, itemCount: n)
+            return (value, gradient, curvature!)
         }
-        var x0 = [Double](repeating: 0, count: likelihood.parameterCount)
+        var x = [Double](repeating: 0, count: likelihood.parameterCount)
         if let start {
             for i in 0..<n {
-                x0[i] = start.means[i]
-                x0[n + i] = Double.log(start.standardDeviations[i])
+                x[i] = start.means[i]
+                x[n + i] = Double.log(start.standardDeviations[i])
             }
-            project(&x0)
+            Self.centerBlocks(&x, itemCount: n)
         }
-        let result = optimizer.minimize(from: x0) { xPrime, gradient in
-            var x = xPrime
-            project(&x)
-            let value = likelihood.evaluate(x, gradient: &gradient)
-            project(&gradient)
-            return value
+        var point = evaluate(x)
+        guard point.value.isFinite, point.gradient.allSatisfy(\.isFinite) else {
+            throw .numericalFailure("the per-item Thurstonian objective is not finite at the starting point")
         }
-        var x = result.parameters
-        project(&x)
-        let stop: BradleyTerryFitReport.StopReason
-        switch result.stopReason {
-        case .gradientToleranceReached: stop = .gradientTolerance
-        case .relativeFunctionChange: stop = .relativeFunctionChange
-        case .maximumIterations: stop = .maximumIterations
-        case .maximumFunctionEvaluations: stop = .maximumFunctionEvaluations
-        case .lineSearchFailed, .nonFiniteValue:
-            guard result.value.isFinite else {
-                throw .numericalFailure("the per-item Thurstonian objective is not finite at the starting point")
+        var iterations = 0, inner = 0
+        var stop = BradleyTerryFitReport.StopReason.maximumIterations
+        while true {
+            let gmax = maxAbs(point.gradient)
+            if gmax <= gradientTolerance { stop = .gradientTolerance; break }
+            if iterations >= maximumIterations { stop = .maximumIterations; break }
+            iterations += 1
+            let (p, k) = Self.newtonDirection(likelihood, point.curvature, gradient: point.gradient)
+            inner += k
+            var direction = p
+            var slope = zip(point.gradient, p).reduce(0) { $0 + $1.0 * $1.1 }
+            if !(slope < 0) {
+                direction = point.gradient.map { -$0 }
+                slope = -point.gradient.reduce(0) { $0 + $1 * $1 }
             }
-            stop = .noFurtherProgress
+            guard let step = backtrackingStep(
+                from: x, direction: direction, value: point.value, slope: slope, gradientMax: gmax,
+                recenter: { Self.centerBlocks(&$0, itemCount: n) }, evaluate: evaluate,
+                value: \.value, gradient: \.gradient)
+            else { stop = .noFurtherProgress; break }
+            x = step.point
+            point = step.evaluation
         }
-        var scratch = [Double]()
-        let nll = ThurstonianLikelihood(data: data).evaluate(x, gradient: &scratch)
+        let nll = ThurstonianLikelihood(data: data).evaluate(x, gradient: &point.gradient)
         let report = BradleyTerryFitReport(
-            solver: .lbfgs, iterations: result.iterations, innerIterations: 0, objective: result.value,
-            logLikelihood: -nll, maxAbsGradient: result.maximumAbsoluteGradient, stopReason: stop,
-            converged: result.converged, seconds: 0)
+            solver: .truncatedNewton, iterations: iterations, innerIterations: inner, objective: point.value,
+            logLikelihood: -nll, maxAbsGradient: maxAbs(evaluate(x).gradient), stopReason: stop,
+            converged: stop == .gradientTolerance, seconds: 0)
         return ThurstonianFit(model: likelihood.model(x, items: data.items), report: report)
+    }
+
+    /// Subtracts each block's mean (the μ block and the log σ block): the gauge of a per-item fit.
+    static func centerBlocks(_ v: inout [Double], itemCount n: Int) {
+        for b in 0..<2 {
+            var mean = 0.0
+            for i in 0..<n { mean += v[b * n + i] }
+            mean /= Double(n)
+            for i in 0..<n { v[b * n + i] -= mean }
+        }
+    }
+
+    /// A truncated-Newton direction on the gauge subspace (both blocks centred): preconditioned CG
+    /// on P∇²F P·p = −P∇F with the exact Hessian, stopped at relative residual min(0.1, ‖P∇F‖) or
+    /// at the first direction of non-positive curvature (the per-item objective is not convex;
+    /// the CG iterate so far is still a descent direction). The preconditioner is the Gauss–Newton
+    /// Jacobi diagonal D restricted to the subspace, z = D⁻¹(r − m·1) per block with
+    /// m = (1ᵀD⁻¹r)/(1ᵀD⁻¹1), which keeps every CG iterate centred.
+    static func newtonDirection(_ likelihood: ThurstonianLikelihood, _ curvature: ThurstonianLikelihood.Curvature,
+                                gradient: [Double]) -> ([Double], Int) {
+        let n = likelihood.itemCount
+        let inverseDiagonal = likelihood.gaussNewtonDiagonal(curvature).map { $0 > 0 ? 1 / $0 : 1 }
+        var inverseSums = [0.0, 0.0]
+        for b in 0..<2 { for i in 0..<n { inverseSums[b] += inverseDiagonal[b * n + i] } }
+        func precondition(_ r: [Double]) -> [Double] {
+            var z = [Double](repeating: 0, count: 2 * n)
+            for b in 0..<2 {
+                var m = 0.0
+                for i in 0..<n { m += r[b * n + i] * inverseDiagonal[b * n + i] }
+                m /= inverseSums[b]
+                for i in 0..<n { z[b * n + i] = (r[b * n + i] - m) * inverseDiagonal[b * n + i] }
+            }
+            return z
+        }
+        let b = gradient.map { -$0 }
+        let bNorm = b.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return preconditionedConjugateGradient(
+            rightHandSide: b, target: min(0.1, bNorm) * bNorm, maximumIterations: min(2 * n, 500),
+            product: { v in
+                var hv = likelihood.hessianVectorProduct(curvature, v)
+                centerBlocks(&hv, itemCount: n)
+                return hv
+            }, precondition: precondition)
     }
 
     /// Labels as Bradley–Terry counts: record k adds w·y to "first beat second" and w·(1 − y) to
@@ -176,7 +230,7 @@ public struct ThurstonianFitter: Sendable {
 public struct ThurstonianFit: Sendable, Equatable, Codable {
     /// The model (mean μ = 0; σ_i = 1 for Case V, mean log σ = 0 for per-item variances).
     public var model: ThurstonianModel
-    /// The fit's facts, in the report type of every item-level fit: the solver (`.lbfgs` for per-item variances),
+    /// The fit's facts, in the report type of every item-level fit: the solver (`.truncatedNewton` for per-item variances),
     /// iterations, penalized objective, weighted log-likelihood Σ w[y log P + (1 − y) log(1 − P)],
     /// max |gradient|, stop reason, convergence and seconds.
     public var report: BradleyTerryFitReport

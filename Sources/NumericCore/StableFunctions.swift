@@ -70,6 +70,20 @@ extension Real {
         return millsContinuedFraction(-x)
     }
 
+    /// (log Φ(x), φ(x)/Φ(x)) from one evaluation of log Φ: exactly
+    /// (``logNormalCDF(_:)``, ``inverseMillsRatio(_:)``), at the cost of one of them.
+    @inlinable
+    public static func logNormalCDFAndInverseMillsRatio(_ x: Self) -> (logCDF: Self, inverseMillsRatio: Self) {
+        let halfLogTwoPi: Self = log(2 * Self.pi) / 2
+        let quadratic: Self = -(x * x) / 2
+        if x > -20 {
+            let logCDF = logNormalCDF(x)
+            return (logCDF, exp(quadratic - halfLogTwoPi - logCDF))
+        }
+        let fraction = millsContinuedFraction(-x)
+        return (quadratic - halfLogTwoPi - log(fraction), fraction)
+    }
+
     /// φ(−t)/Φ(−t) = t + 1/(t + 2/(t + 3/(t + …))) (Laplace's continued fraction of the Mills ratio),
     /// evaluated bottom-up from 40 terms; for t ≥ 20 this is exact to rounding, and log Φ and the
     /// inverse Mills ratio computed from it are consistent (λ = d log Φ/dx to rounding), which

@@ -110,14 +110,14 @@ public enum ProbitPairLikelihood: PairLikelihood {
                              ties t: Double) -> PairTerms {
         var value = 0.0, g = 0.0, h = 0.0
         if a > 0 {
-            let m = Double.inverseMillsRatio(d)
-            value -= a * Double.logNormalCDF(d)
+            let (logCDF, m) = Double.logNormalCDFAndInverseMillsRatio(d)
+            value -= a * logCDF
             g -= a * m
             h += a * m * (d + m)
         }
         if b > 0 {
-            let m = Double.inverseMillsRatio(-d)
-            value -= b * Double.logNormalCDF(-d)
+            let (logCDF, m) = Double.logNormalCDFAndInverseMillsRatio(-d)
+            value -= b * logCDF
             g += b * m
             h += b * m * (-d + m)
         }

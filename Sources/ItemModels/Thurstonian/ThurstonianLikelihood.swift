@@ -1,6 +1,9 @@
+import Dispatch
+import Foundation
 import RealModule
 import NumericCore
 import PreferenceData
+import RewardKitInternals
 
 /// How the Thurstonian item variances are modelled.
 public enum ThurstonianVariance: String, Sendable, Hashable, Codable, CaseIterable {
@@ -77,55 +80,102 @@ public struct ThurstonianLikelihood: Sendable {
     struct Curvature {
         var first = [Double](), second = [Double](), z = [Double](), inverseTau = [Double]()
         var shareFirst = [Double](), shareSecond = [Double]()
+
+        init() {}
+
+        init(count: Int) {
+            let zeros = [Double](repeating: 0, count: count)
+            (first, second, z, inverseTau, shareFirst, shareSecond) = (zeros, zeros, zeros, zeros, zeros, zeros)
+        }
+
+        /// Mutable views of the six arrays for workers that write disjoint pairs.
+        struct Pointers: @unchecked Sendable {
+            let first, second, z, inverseTau, shareFirst, shareSecond: UnsafeMutablePointer<Double>
+        }
+
+        mutating func withPointers<R>(_ body: (Pointers) -> R) -> R {
+            if first.isEmpty {
+                let dummy = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+                defer { dummy.deallocate() }
+                return body(Pointers(first: dummy, second: dummy, z: dummy, inverseTau: dummy, shareFirst: dummy,
+                                     shareSecond: dummy))
+            }
+            return first.withUnsafeMutableBufferPointer { a in
+                second.withUnsafeMutableBufferPointer { b in
+                    z.withUnsafeMutableBufferPointer { c in
+                        inverseTau.withUnsafeMutableBufferPointer { d in
+                            shareFirst.withUnsafeMutableBufferPointer { e in
+                                shareSecond.withUnsafeMutableBufferPointer { f in
+                                    body(Pointers(first: a.baseAddress!, second: b.baseAddress!, z: c.baseAddress!,
+                                                  inverseTau: d.baseAddress!, shareFirst: e.baseAddress!,
+                                                  shareSecond: f.baseAddress!))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The objective and gradient at `x`; when `curvature` is non-nil it is filled for
-    /// ``hessianVectorProduct(_:_:)`` at the same point.
+    /// ``hessianVectorProduct(_:_:)`` at the same point. A pair's ℓ(z), ℓ′(z), ℓ″(z) are the
+    /// probit pair terms (``ProbitPairLikelihood``) with weights W·ȳ and W·(1 − ȳ). At 100,000
+    /// pairs or more (and more than one core) the pairs are split between two workers, each with
+    /// its own gradient, summed in a fixed order.
     func evaluate(_ x: [Double], gradient: inout [Double], curvature: inout Curvature?) -> Double {
         let n = itemCount
         precondition(x.count == parameterCount, "ThurstonianLikelihood: \(x.count) parameters, expected \(parameterCount)")
-        if gradient.count != x.count { gradient = [Double](repeating: 0, count: x.count) }
-        for k in gradient.indices { gradient[k] = 0 }
         let pairs = first.count
-        if curvature != nil {
-            let zeros = [Double](repeating: 0, count: pairs)
-            curvature = Curvature(first: zeros, second: zeros, z: zeros, inverseTau: zeros, shareFirst: zeros, shareSecond: zeros)
+        let wantCurvature = curvature != nil
+        var c = wantCurvature ? Curvature(count: pairs) : Curvature()
+        let workers = Self.workers(pairs)
+        let partial = SharedBuffer(count: workers * (2 * n + 1))
+        x.withUnsafeBufferPointer { xp in
+            let xs = UnsafeSendablePointer(xp.baseAddress!)
+            c.withPointers { cp in
+                Self.forEachChunk(pairs, workers: workers) { w, range in
+                    let x = xs.pointer
+                    let g = partial.pointer + w * (2 * n + 1)
+                    var value = 0.0
+                    for p in range {
+                        let i = first[p], j = second[p]
+                        let wt = weight[p], y = label[p]
+                        guard wt > 0 else { continue }
+                        let vi = Double.exp(2 * x[n + i])
+                        let vj = Double.exp(2 * x[n + j])
+                        let tau2 = vi + vj
+                        let tau = tau2.squareRoot()
+                        let z = (x[i] - x[j]) / tau
+                        let terms = ProbitPairLikelihood.terms(difference: z, tieParameter: 0, firstWins: wt * y,
+                                                               secondWins: wt * (1 - y), ties: 0)
+                        value += terms.value
+                        let dz = terms.dD
+                        g[i] += dz / tau
+                        g[j] -= dz / tau
+                        g[n + i] -= dz * z * vi / tau2
+                        g[n + j] -= dz * z * vj / tau2
+                        if wantCurvature {
+                            cp.first[p] = dz
+                            cp.second[p] = terms.dDD
+                            cp.z[p] = z
+                            cp.inverseTau[p] = 1 / tau
+                            cp.shareFirst[p] = vi / tau2
+                            cp.shareSecond[p] = vj / tau2
+                        }
+                    }
+                    g[2 * n] = value
+                }
+            }
         }
+        if gradient.count != x.count { gradient = [Double](repeating: 0, count: x.count) }
         var value = 0.0
-        for p in 0..<pairs {
-            let i = first[p], j = second[p]
-            let w = weight[p], y = label[p]
-            guard w > 0 else { continue }
-            let vi = Double.exp(2 * x[n + i])
-            let vj = Double.exp(2 * x[n + j])
-            let tau2 = vi + vj
-            let tau = tau2.squareRoot()
-            let z = (x[i] - x[j]) / tau
-            var dz = 0.0, ddz = 0.0
-            if y > 0 {
-                let mills = Double.inverseMillsRatio(z)
-                value -= w * y * Double.logNormalCDF(z)
-                dz -= w * y * mills
-                ddz += w * y * mills * (z + mills)
-            }
-            if y < 1 {
-                let mills = Double.inverseMillsRatio(-z)
-                value -= w * (1 - y) * Double.logNormalCDF(-z)
-                dz += w * (1 - y) * mills
-                ddz += w * (1 - y) * mills * (mills - z)
-            }
-            gradient[i] += dz / tau
-            gradient[j] -= dz / tau
-            gradient[n + i] -= dz * z * vi / tau2
-            gradient[n + j] -= dz * z * vj / tau2
-            if curvature != nil {
-                curvature!.first[p] = dz
-                curvature!.second[p] = ddz
-                curvature!.z[p] = z
-                curvature!.inverseTau[p] = 1 / tau
-                curvature!.shareFirst[p] = vi / tau2
-                curvature!.shareSecond[p] = vj / tau2
-            }
+        for k in 0..<(2 * n) { gradient[k] = partial.pointer[k] }
+        value = partial.pointer[2 * n]
+        for w in 1..<workers {
+            let g = partial.pointer + w * (2 * n + 1)
+            for k in 0..<(2 * n) { gradient[k] += g[k] }
+            value += g[2 * n]
         }
         if l2Penalty > 0 {
             // (λ/2)‖μ/√2‖² = (λ/4)‖μ‖²; gradient (λ/2)μ.
@@ -140,7 +190,23 @@ public struct ThurstonianLikelihood: Sendable {
                 gradient[n + i] += logScalePenalty * x[n + i]
             }
         }
+        if wantCurvature { curvature = c }
         return value
+    }
+
+    /// One worker below 100,000 pairs or on one core, two otherwise (a fixed split, so results
+    /// do not depend on the number of cores beyond that).
+    static func workers(_ pairs: Int) -> Int {
+        pairs >= 100_000 && ProcessInfo.processInfo.activeProcessorCount > 1 ? 2 : 1
+    }
+
+    /// Runs `body(worker, range)` over `workers` equal contiguous ranges of 0..<count.
+    static func forEachChunk(_ count: Int, workers: Int, _ body: @Sendable (Int, Range<Int>) -> Void) {
+        let size = (count + workers - 1) / max(workers, 1)
+        if workers == 1 { body(0, 0..<count); return }
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            body(w, min(count, w * size)..<min(count, (w + 1) * size))
+        }
     }
 
     /// ∇²F·v at the point of `curvature`: per pair ℓ″·∇z(∇zᵀv) + ℓ′·∇²z·v in the coordinates
@@ -154,23 +220,37 @@ public struct ThurstonianLikelihood: Sendable {
     /// (μ, s), so this Hessian may be indefinite.
     func hessianVectorProduct(_ curvature: Curvature, _ v: [Double]) -> [Double] {
         let n = itemCount
-        var out = [Double](repeating: 0, count: 2 * n)
-        for p in 0..<first.count where weight[p] > 0 {
-            let i = first[p], j = second[p]
-            let d1 = curvature.first[p], d2 = curvature.second[p], z = curvature.z[p]
-            let a = curvature.inverseTau[p], ri = curvature.shareFirst[p], rj = curvature.shareSecond[p]
-            let vmi = v[i], vmj = v[j], vsi = v[n + i], vsj = v[n + j]
-            let gv = a * (vmi - vmj) - z * (ri * vsi + rj * vsj)
-            let c = d2 * gv
-            // ℓ′·∇²z·v
-            let dm = vmi - vmj
-            let hmi = -a * (ri * vsi + rj * vsj)
-            let hsi = -a * ri * dm - z * (2 * ri - 3 * ri * ri) * vsi + 3 * z * ri * rj * vsj
-            let hsj = -a * rj * dm + 3 * z * ri * rj * vsi - z * (2 * rj - 3 * rj * rj) * vsj
-            out[i] += c * a + d1 * hmi
-            out[j] += -c * a - d1 * hmi
-            out[n + i] += -c * z * ri + d1 * hsi
-            out[n + j] += -c * z * rj + d1 * hsj
+        let pairs = first.count
+        let workers = Self.workers(pairs)
+        let partial = SharedBuffer(count: workers * 2 * n)
+        v.withUnsafeBufferPointer { vp in
+            let vs = UnsafeSendablePointer(vp.baseAddress!)
+            Self.forEachChunk(pairs, workers: workers) { w, range in
+                let v = vs.pointer
+                let out = partial.pointer + w * 2 * n
+                for p in range where weight[p] > 0 {
+                    let i = first[p], j = second[p]
+                    let d1 = curvature.first[p], d2 = curvature.second[p], z = curvature.z[p]
+                    let a = curvature.inverseTau[p], ri = curvature.shareFirst[p], rj = curvature.shareSecond[p]
+                    let vmi = v[i], vmj = v[j], vsi = v[n + i], vsj = v[n + j]
+                    let gv = a * (vmi - vmj) - z * (ri * vsi + rj * vsj)
+                    let c = d2 * gv
+                    // ℓ′·∇²z·v
+                    let dm = vmi - vmj
+                    let hmi = -a * (ri * vsi + rj * vsj)
+                    let hsi = -a * ri * dm - z * (2 * ri - 3 * ri * ri) * vsi + 3 * z * ri * rj * vsj
+                    let hsj = -a * rj * dm + 3 * z * ri * rj * vsi - z * (2 * rj - 3 * rj * rj) * vsj
+                    out[i] += c * a + d1 * hmi
+                    out[j] += -c * a - d1 * hmi
+                    out[n + i] += -c * z * ri + d1 * hsi
+                    out[n + j] += -c * z * rj + d1 * hsj
+                }
+            }
+        }
+        var out = Array(UnsafeBufferPointer(start: partial.pointer, count: 2 * n))
+        for w in 1..<workers {
+            let part = partial.pointer + w * 2 * n
+            for k in 0..<(2 * n) { out[k] += part[k] }
         }
         for i in 0..<n {
             out[i] += 0.5 * l2Penalty * v[i]

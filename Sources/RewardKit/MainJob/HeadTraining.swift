@@ -66,10 +66,25 @@ public enum HeadTraining {
         let clock = ContinuousClock()
         let began = clock.now
         let fit = try LinearRewardHead<S>.fit(FeaturePairsView(train), solver: solver, objective: objective)
-        let seconds = (clock.now - began).inSeconds
-        return TrainedHead(
+        return trained(fit, pairs: train.count, seconds: (clock.now - began).inSeconds)
+    }
+
+    /// Full-batch fit of a linear head from any source of the objective's terms: streamed row
+    /// blocks of memory-mapped files (``StreamedLinearHeadDesign``) or a sharded, all-reduced
+    /// objective. Reports the same details as ``fitLinearFullBatch(_:solver:objective:)``.
+    public static func fitLinearFullBatch<S: BLASScalar>(
+        terms: some LinearHeadObjectiveTerms, solver: LinearHeadSolver, objective: BradleyTerryObjective, as: S.Type = S.self
+    ) throws -> TrainedHead<S> {
+        let clock = ContinuousClock()
+        let began = clock.now
+        let fit = try LinearRewardHead<S>.fit(terms: terms, solver: solver, objective: objective)
+        return trained(fit, pairs: terms.pairCount, seconds: (clock.now - began).inSeconds)
+    }
+
+    private static func trained<S: BLASScalar>(_ fit: LinearHeadFit<S>, pairs: Int, seconds: Double) -> TrainedHead<S> {
+        TrainedHead(
             head: .linear(fit.head), seconds: seconds,
-            pairsPerSecond: Double(train.count * fit.functionEvaluations) / max(seconds, 1e-9), fitReport: nil,
+            pairsPerSecond: Double(pairs * fit.functionEvaluations) / max(seconds, 1e-9), fitReport: nil,
             details: ["iterations": .number(Double(fit.iterations)), "function_evaluations": .number(Double(fit.functionEvaluations)),
                       "converged": .bool(fit.converged), "stop_reason": .string(fit.stopReason.description),
                       "max_abs_gradient": .number(fit.maximumAbsoluteGradient), "objective_value": .number(fit.objectiveValue)])

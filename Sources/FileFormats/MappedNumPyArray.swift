@@ -79,6 +79,24 @@ public final class MappedNumPyArray: Sendable {
         return Tensor(shape: shape, scalars: sameArray(v, as: S.self) ?? convertScalars(v, to: S.self))
     }
 
+    /// The rows at `indices` (any order, repeats allowed) as a `[indices.count, columns]` tensor of
+    /// `S`; each row is read from the mapping, so only those rows' pages are touched.
+    public func rows<S: BLASScalar>(at indices: [Int], as type: S.Type = S.self) -> Tensor<S> {
+        let columns = columnCount
+        var scalars = [S]()
+        scalars.reserveCapacity(indices.count * columns)
+        var start = 0
+        // Runs of consecutive indices are read as one block.
+        while start < indices.count {
+            var end = start + 1
+            while end < indices.count && indices[end] == indices[end - 1] + 1 { end += 1 }
+            let block: Tensor<S> = rows(indices[start]..<(indices[end - 1] + 1))
+            scalars.append(contentsOf: block.scalars)
+            start = end
+        }
+        return Tensor(shape: [indices.count, columns], scalars: scalars)
+    }
+
     /// Drops the pages of rows `range` from the resident set (see the type's discussion).
     public func release(rows range: Range<Int>) {
         mapping.release((dataOffset + range.lowerBound * rowByteCount)..<(dataOffset + range.upperBound * rowByteCount))

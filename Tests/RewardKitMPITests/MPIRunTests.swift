@@ -152,6 +152,50 @@ struct MPIRunTests {
         }
     }
 
+    @Test("fit mixture --distributed (maxmin-em, users sharded with all their pairs) reproduces the EM log-likelihood trace to 1e-9 relative",
+          arguments: [2, 3])
+    func mixtureMatchesSingleProcess(ranks: Int) throws {
+        try TestFiles.withTemporaryFolder { folder in
+            let data = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Data/embeddings")
+            func file(_ name: String) -> String { data.appendingPathComponent(name).path }
+            let common = ["fit", "mixture", "--method", "maxmin-em", "--components", "3", "--chosen", file("chosen.npy"),
+                          "--rejected", file("rejected.npy"), "--users", file("users.csv"), "--groups", file("groups.csv"),
+                          "--test-chosen", file("test_chosen.npy"), "--test-rejected", file("test_rejected.npy"),
+                          "--test-users", file("test_users.csv"), "--seed", "3", "--quiet"]
+            let single = try MPIRun.run(common + ["--report", "single.json"], ranks: nil, in: folder)
+            #expect(single.status == 0, "\(single.stderr)")
+            let sharded = try MPIRun.run(common + ["--distributed", "--report", "mpi.json"], ranks: ranks, in: folder)
+            #expect(sharded.status == 0, "\(sharded.stderr)")
+            let a = try MPIRun.json(folder.appendingPathComponent("single.json")), b = try MPIRun.json(folder.appendingPathComponent("mpi.json"))
+            let ta = a["log_likelihood_trace"] as? [Double] ?? [], tb = b["log_likelihood_trace"] as? [Double] ?? []
+            #expect(!ta.isEmpty && ta.count == tb.count)
+            #expect(zip(ta, tb).allSatisfy { Tolerance.isClose($0, $1, rtol: 1e-9, atol: 0) }, "\(ta) vs \(tb)")
+            #expect(a["accuracy"] as? Double == b["accuracy"] as? Double)
+            #expect(a["baseline_accuracy"] as? Double == b["baseline_accuracy"] as? Double)
+            #expect(b["ranks"] as? Double == Double(ranks))
+        }
+    }
+
+    @Test("fit mixture --distributed with more ranks than users: a rank without users takes part")
+    func mixtureRankWithoutUsers() throws {
+        try TestFiles.withTemporaryFolder { folder in
+            let files = try SyntheticPairFiles(folder: folder, rows: 300, dimension: 4, seed: 15)
+            let users = "user\n" + (0..<300).map { "u\($0 % 2)" }.joined(separator: "\n") + "\n"
+            try users.write(to: folder.appendingPathComponent("users.csv"), atomically: true, encoding: .utf8)
+            let common = ["fit", "mixture", "--method", "maxmin-em", "--components", "2", "--chosen", files.chosen.path,
+                          "--rejected", files.rejected.path, "--users", "users.csv", "--test-chosen", files.chosen.path,
+                          "--test-rejected", files.rejected.path, "--test-users", "users.csv", "--quiet"]
+            let single = try MPIRun.run(common + ["--report", "single.json"], ranks: nil, in: folder)
+            #expect(single.status == 0, "\(single.stderr)")
+            let sharded = try MPIRun.run(common + ["--distributed", "--report", "mpi.json"], ranks: 3, in: folder)
+            #expect(sharded.status == 0, "\(sharded.stderr)")
+            let a = try MPIRun.json(folder.appendingPathComponent("single.json")), b = try MPIRun.json(folder.appendingPathComponent("mpi.json"))
+            let ta = a["log_likelihood_trace"] as? [Double] ?? [], tb = b["log_likelihood_trace"] as? [Double] ?? []
+            #expect(!ta.isEmpty && ta.count == tb.count && zip(ta, tb).allSatisfy { Tolerance.isClose($0, $1, rtol: 1e-9, atol: 0) })
+        }
+    }
+
     @Test("an error on one rank ends the job with `error: rank R: …` and a failure status, not a hang")
     func failingRankAborts() throws {
         try TestFiles.withTemporaryFolder { folder in

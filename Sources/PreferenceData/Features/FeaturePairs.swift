@@ -50,7 +50,7 @@ public struct FeaturePairs<Scalar: BLASScalar>: Sendable {
     }
 
     /// Creates pairs already known to be valid (subsets and conversions of validated pairs).
-    init(unchecked chosen: Tensor<Scalar>, rejected: Tensor<Scalar>, prompts: Tensor<Scalar>?,
+    package init(unchecked chosen: Tensor<Scalar>, rejected: Tensor<Scalar>, prompts: Tensor<Scalar>?,
          margins: [Scalar]?, userIDs: [Int]?, users: UserTable) {
         self.chosen = chosen
         self.rejected = rejected

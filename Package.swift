@@ -105,6 +105,7 @@ let package = Package(
         .executableTarget(name: "item-bt-bench", dependencies: ["RewardKit"], path: "Benchmarks/item-bt-bench", exclude: ["run.sh"]),
         .executableTarget(name: "arena-bench", dependencies: ["RewardKit"], path: "Benchmarks/arena-bench", exclude: ["run.sh", "peer_arena.py"]),
         .executableTarget(name: "item-scale-bench", dependencies: ["RewardKit"], path: "Benchmarks/item-scale-bench"),
+        .executableTarget(name: "dist-bench", dependencies: ["RewardKit"], path: "Benchmarks/dist-bench", exclude: ["run.sh"]),
         // benchmarks: add new benchmark targets above this line
 
         // Tests: one target per module, named after it.

@@ -59,10 +59,13 @@ struct FitRewardHead: ParsableCommand {
         guard center >= 0, temperature > 0 else { throw ValidationError("need --center ≥ 0, --temperature > 0") }
         if head == .mlp, let solver, solver != .adam { throw ValidationError("the MLP head trains with --solver adam") }
         guard Activation(rawValue: activation) != nil else { throw ValidationError("--activation must be relu, gelu or tanh") }
-        if distribution.streamsFeatures {
+        if distribution.outOfCore {
             guard head == .linear, (solver ?? .lbfgs) != .adam else {
-                throw ValidationError("--distributed and --out-of-core fit the linear head with --solver lbfgs or newton (Adam minibatches are not streamed yet)")
+                throw ValidationError("--out-of-core fits the linear head with --solver lbfgs or newton (Adam minibatches are not streamed yet)")
             }
+        }
+        if distribution.distributed && (solver ?? (head == .linear ? .lbfgs : .adam)) == .adam && training.earlyStoppingPatience != nil {
+            throw ValidationError("--distributed trains Adam minibatches without early stopping (the validation split is not sharded)")
         }
         guard let sizes = parseHidden(hidden), !sizes.isEmpty else {
             throw ValidationError("--hidden must be positive integers separated by commas, e.g. 256 or 512,128")
@@ -73,6 +76,17 @@ struct FitRewardHead: ParsableCommand {
 
     func run() throws {
         if double { try fit(Double.self) } else { try fit(Float.self) }
+    }
+
+    /// The head minibatch training starts from: zeros (linear) or the seeded MLP initialization.
+    private func startingHead<S: BLASScalar>(_: S.Type, dimension: Int, objective: BradleyTerryObjective) -> RewardHead<S> {
+        guard head == .mlp else { return .linear(LinearRewardHead(dimension: dimension, objective: objective)) }
+        var rng = SeededGenerator(seed: seed)
+        let activation = Activation(rawValue: activation)!
+        return .mlp(initialization == .pytorch
+            ? MLPRewardHead<S>.pytorchInitialized(inputSize: dimension, hiddenSizes: hiddenSizes!, activation: activation,
+                                                  objective: objective, using: &rng)
+            : MLPRewardHead<S>(inputSize: dimension, hiddenSizes: hiddenSizes!, activation: activation, objective: objective, using: &rng))
     }
 
     private func fit<S: BLASScalar>(_: S.Type) throws {
@@ -88,10 +102,21 @@ struct FitRewardHead: ParsableCommand {
             let rowCount = try NumPyFile.map(url(c)).rowCount
             let pairs = try MappedFeaturePairs<S>.open(chosen: url(c), rejected: url(r), margins: marginsPath.map(url),
                                                        rows: communicator.shard(of: rowCount), blockRows: distribution.blockRows)
-            let terms = AllReducedLinearHeadTerms(local: StreamedLinearHeadDesign(pairs, includesSums: center > 0),
-                                                  localPairCount: pairs.count, communicator: communicator)
-            trained = try HeadTraining.fitLinearFullBatch(terms: terms, solver: chosenSolver == .newton ? .newton : .lbfgs,
-                                                          objective: objective, as: S.self)
+            if chosenSolver == .adam {
+                // Minibatches: every rank holds its rows in memory, draws the same batches and all-reduces the gradients.
+                let shard = pairs.block(pairs.rows)
+                let sharding = BatchSharding(globalCount: rowCount, rows: pairs.rows, reduce: { communicator.allReduceSum(&$0) })
+                let config = HeadTrainingConfiguration(objective: objective, epochs: epochs, batchSize: batchSize,
+                                                       learningRate: learningRate, seed: seed)
+                trained = HeadTraining.fitMinibatch(startingHead(S.self, dimension: pairs.dimension, objective: objective),
+                                                    shard: shard, sharding: sharding, configuration: config,
+                                                    observer: communicator.isRoot ? reportOptions.progress("\(head.rawValue) head") : nil)
+            } else {
+                let terms = AllReducedLinearHeadTerms(local: StreamedLinearHeadDesign(pairs, includesSums: center > 0),
+                                                      localPairCount: pairs.count, communicator: communicator)
+                trained = try HeadTraining.fitLinearFullBatch(terms: terms, solver: chosenSolver == .newton ? .newton : .lbfgs,
+                                                              objective: objective, as: S.self)
+            }
             // Train metrics over the shards: sums of −log p and of correct pairs, all-reduced.
             var sums = [0.0, 0.0]
             for block in pairs.blocks {
@@ -105,7 +130,7 @@ struct FitRewardHead: ParsableCommand {
             distributionDetails = ["ranks": .number(Double(communicator.size)), "block_rows": .number(Double(pairs.blockRows)),
                                    "communication_seconds": .number(communicator.communicationSeconds),
                                    "communicated_bytes_per_rank": .number(Double(communicator.communicatedBytes))]
-            trainCount = terms.pairCount
+            trainCount = rowCount
             dimension = pairs.dimension
             trainLoss = sums[0] / Double(trainCount)
             trainAccuracy = sums[1] / Double(trainCount)
@@ -120,17 +145,9 @@ struct FitRewardHead: ParsableCommand {
             switch (head, chosenSolver) {
             case (.linear, .lbfgs): trained = try HeadTraining.fitLinearFullBatch(train, solver: .lbfgs, objective: objective)
             case (.linear, .newton): trained = try HeadTraining.fitLinearFullBatch(train, solver: .newton, objective: objective)
-            case (.linear, .adam):
-                trained = try HeadTraining.fitMinibatch(.linear(LinearRewardHead(dimension: train.dimension, objective: objective)),
+            case (.linear, .adam), (.mlp, _):
+                trained = try HeadTraining.fitMinibatch(startingHead(S.self, dimension: train.dimension, objective: objective),
                                                        train, configuration: config, observer: progress)
-            case (.mlp, _):
-                var rng = SeededGenerator(seed: seed)
-                let mlp = initialization == .pytorch
-                    ? MLPRewardHead<S>.pytorchInitialized(inputSize: train.dimension, hiddenSizes: hiddenSizes!,
-                                                          activation: Activation(rawValue: activation)!, objective: objective, using: &rng)
-                    : MLPRewardHead<S>(inputSize: train.dimension, hiddenSizes: hiddenSizes!,
-                                       activation: Activation(rawValue: activation)!, objective: objective, using: &rng)
-                trained = try HeadTraining.fitMinibatch(.mlp(mlp), train, configuration: config, observer: progress)
             }
             let trainProbabilities = trained.head.probabilities(chosen: train.chosen, rejected: train.rejected)
             trainCount = train.count

@@ -100,6 +100,27 @@ struct MPIRunTests {
         }
     }
 
+    @Test("fit reward-head --distributed --solver adam (gradients all-reduced, shared seed) reproduces the single-process head: linear and MLP, 1e-9 (Double)",
+          arguments: [2, 3])
+    func adamMatchesSingleProcess(ranks: Int) throws {
+        try TestFiles.withTemporaryFolder { folder in
+            let files = try SyntheticPairFiles(folder: folder, rows: 700, dimension: 6, seed: 16)
+            for head in ["linear", "mlp"] {
+                let common = ["fit", "reward-head", "--chosen", files.chosen.path, "--rejected", files.rejected.path, "--double",
+                              "--solver", "adam", "--head", head, "--hidden", "5", "--epochs", "2", "--batch-size", "50",
+                              "--learning-rate", "0.01", "--seed", "4", "--quiet"]
+                let single = try MPIRun.run(common + ["--model-out", "single.model"], ranks: nil, in: folder)
+                #expect(single.status == 0, "\(single.stderr)")
+                let sharded = try MPIRun.run(common + ["--distributed", "--model-out", "mpi.model"], ranks: ranks, in: folder)
+                #expect(sharded.status == 0, "\(sharded.stderr)")
+                let a = try MPIRun.weights(folder.appendingPathComponent("single.model"))
+                let b = try MPIRun.weights(folder.appendingPathComponent("mpi.model"))
+                #expect(a.count == b.count && !a.isEmpty)
+                #expect(Tolerance.maxAbsDifference(a, b) <= 1e-9, "\(head)")
+            }
+        }
+    }
+
     @Test("a rank with zero rows (2 pairs over 3 ranks) takes part and the fit matches")
     func rankWithoutRows() throws {
         try TestFiles.withTemporaryFolder { folder in

@@ -128,6 +128,27 @@ struct StreamedDesignTests {
     }
 }
 
+@Suite("sharded minibatch training")
+struct BatchShardingTests {
+    @Test("one shard holding every row with the identity reduction trains exactly as the plain trainer (Double)")
+    func oneShardIsThePlainTrainer() throws {
+        try TestFiles.withTemporaryFolder { folder in
+            let files = try SyntheticPairFiles(folder: folder, rows: 230, dimension: 5, seed: 6)
+            let trainer = PairwiseTrainer(configuration: .init(epochs: 2, batchSize: 32, seed: 3))
+            var rng = SeededGenerator(seed: 1)
+            let start = MLPRewardHead<Double>(inputSize: 5, hiddenSizes: [4], using: &rng)
+            var plain = start, sharded = start
+            var adam1 = Adam<Double>(learningRate: 0.01), adam2 = Adam<Double>(learningRate: 0.01)
+            let view = FeaturePairsView(files.pairs)
+            let r1 = trainer.fit(&plain, on: view, optimizer: &adam1)
+            let r2 = trainer.fit(&sharded, on: view, optimizer: &adam2,
+                                 sharding: BatchSharding(globalCount: 230, rows: 0..<230, reduce: { _ in }))
+            #expect(plain.parameters.map(\.scalars) == sharded.parameters.map(\.scalars))
+            #expect(r1.epochs.map(\.trainLoss) == r2.epochs.map(\.trainLoss))
+        }
+    }
+}
+
 @Suite("sharded item comparisons")
 struct ShardedComparisonsTests {
     @Test("merging through the one-process communicator gives the single fit (strengths to 1e-12)")

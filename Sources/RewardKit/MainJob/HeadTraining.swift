@@ -116,7 +116,29 @@ public enum HeadTraining {
                                                            earlyStopping: early))
         let report = trainer.fit(&head, on: FeaturePairsView(fitSet), validation: validation.map { FeaturePairsView($0) },
                                  optimizer: &adam, observer: observer)
-        return TrainedHead(
+        return trained(head, report: report, configuration: config)
+    }
+
+    /// Data-parallel minibatch fit with Adam: `shard` holds this process's rows of the training
+    /// set, every process draws the same batches (the same seed) and the gradients are summed over
+    /// the processes (``BatchSharding``), so every process ends with the same head — the
+    /// single-process fit up to the order of summation. No early stopping (it needs a validation
+    /// split that is not sharded).
+    public static func fitMinibatch<S: BLASScalar>(
+        _ start: RewardHead<S>, shard: FeaturePairsView<S>, sharding: BatchSharding,
+        configuration config: HeadTrainingConfiguration, observer: TrainingObserver?
+    ) -> TrainedHead<S> {
+        precondition(config.earlyStoppingPatience == nil, "HeadTraining.fitMinibatch(shard:): early stopping is not sharded")
+        var head = start
+        var adam = Adam<S>(learningRate: S(config.learningRate))
+        let trainer = PairwiseTrainer(configuration: .init(epochs: config.epochs, batchSize: config.batchSize, seed: config.seed))
+        let report = trainer.fit(&head, on: shard, optimizer: &adam, observer: observer, sharding: sharding)
+        return trained(head, report: report, configuration: config)
+    }
+
+    private static func trained<S: BLASScalar>(_ head: RewardHead<S>, report: FitReport, configuration config: HeadTrainingConfiguration)
+        -> TrainedHead<S> {
+        TrainedHead(
             head: head, seconds: report.seconds, pairsPerSecond: report.pairsPerSecond, fitReport: report,
             details: ["epochs_run": .number(Double(report.epochs.count)), "steps": .number(Double(report.steps)),
                       "stop_reason": .string(report.stopReason.rawValue), "selected_epoch": .number(Double(report.selectedEpoch)),

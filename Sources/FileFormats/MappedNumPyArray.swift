@@ -79,6 +79,30 @@ public final class MappedNumPyArray: Sendable {
         return Tensor(shape: shape, scalars: sameArray(v, as: S.self) ?? convertScalars(v, to: S.self))
     }
 
+    /// `self[range] + sign·other[range]` as a `[rows, columns]` tensor of `S`, read from both
+    /// mappings and combined in one pass (no copy of either block): the differences or sums of a
+    /// block of pairs. Both files must hold floating-point values of the same shape.
+    public func combinedRows<S: BLASScalar>(_ range: Range<Int>, _ other: MappedNumPyArray, sign: S, as type: S.Type = S.self) -> Tensor<S> {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rowCount && other.shape == shape,
+                     "MappedNumPyArray.combinedRows: rows \(range) of \(shape) and \(other.shape)")
+        precondition(isFloatingPoint && other.isFloatingPoint, "MappedNumPyArray.combinedRows: integer files")
+        let count = range.count * columnCount
+        let scalars = [S](unsafeUninitializedCapacity: count) { out, initialized in
+            if count > 0 {
+                let a = mapping.base! + dataOffset + range.lowerBound * rowByteCount
+                let b = other.mapping.base! + other.dataOffset + range.lowerBound * other.rowByteCount
+                switch (dtype, other.dtype) {
+                case (.float32, .float32): combine(a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Float.self), sign, out, count)
+                case (.float64, .float64): combine(a.assumingMemoryBound(to: Double.self), b.assumingMemoryBound(to: Double.self), sign, out, count)
+                case (.float32, _): combine(a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Double.self), sign, out, count)
+                default: combine(a.assumingMemoryBound(to: Double.self), b.assumingMemoryBound(to: Float.self), sign, out, count)
+                }
+            }
+            initialized = count
+        }
+        return Tensor(shape: [range.count, columnCount], scalars: scalars)
+    }
+
     /// The rows at `indices` (any order, repeats allowed) as a `[indices.count, columns]` tensor of
     /// `S`; each row is read from the mapping, so only those rows' pages are touched.
     public func rows<S: BLASScalar>(at indices: [Int], as type: S.Type = S.self) -> Tensor<S> {
@@ -100,5 +124,21 @@ public final class MappedNumPyArray: Sendable {
     /// Drops the pages of rows `range` from the resident set (see the type's discussion).
     public func release(rows range: Range<Int>) {
         mapping.release((dataOffset + range.lowerBound * rowByteCount)..<(dataOffset + range.upperBound * rowByteCount))
+    }
+}
+
+/// `out[k] = S(a[k]) − S(b[k])` (sign < 0) or `S(a[k]) + S(b[k])`: converted to `S` first, then
+/// combined in `S`, as the in-memory path forms the differences of converted rows.
+@_specialize(where A == Float, B == Float, S == Float)
+@_specialize(where A == Float, B == Float, S == Double)
+@_specialize(where A == Double, B == Double, S == Double)
+@_specialize(where A == Double, B == Double, S == Float)
+private func combine<A: BinaryFloatingPoint, B: BinaryFloatingPoint, S: BLASScalar>(
+    _ a: UnsafePointer<A>, _ b: UnsafePointer<B>, _ sign: S, _ out: UnsafeMutableBufferPointer<S>, _ count: Int
+) {
+    if sign < 0 {
+        for k in 0..<count { out[k] = S(a[k]) - S(b[k]) }
+    } else {
+        for k in 0..<count { out[k] = S(a[k]) + S(b[k]) }
     }
 }

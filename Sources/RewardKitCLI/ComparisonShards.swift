@@ -8,13 +8,19 @@ import RewardKitMPI
 /// `battles-1.csv`, …): each rank reads only its own. Any other path is one file that every rank
 /// reads, keeping its contiguous block of records (`communicator.shard(of:)`), so the merged
 /// data are exactly the file's. Without --distributed the file is read whole.
+///
+/// `all` is every record when this rank read them all (one file, or no --distributed): bootstrap
+/// replicates, which resample the records, need them.
 enum ComparisonShards {
-    static func load(_ path: String, communicator: any Communicator, distributed: Bool) throws -> ComparisonSet {
-        guard distributed else { return try ComparisonSet.load(contentsOf: url(path)) }
+    static func load(_ path: String, communicator: any Communicator, distributed: Bool) throws -> (local: ComparisonSet, all: ComparisonSet?) {
+        guard distributed else {
+            let data = try ComparisonSet.load(contentsOf: url(path))
+            return (data, data)
+        }
         if path.contains("{rank}") {
-            return try ComparisonSet.load(contentsOf: url(path.replacingOccurrences(of: "{rank}", with: String(communicator.rank))))
+            return (try ComparisonSet.load(contentsOf: url(path.replacingOccurrences(of: "{rank}", with: String(communicator.rank)))), nil)
         }
         let all = try ComparisonSet.load(contentsOf: url(path))
-        return all.subset(communicator.shard(of: all.count))
+        return (all.subset(communicator.shard(of: all.count)), all)
     }
 }

@@ -47,8 +47,8 @@ struct FitBradleyTerry: ParsableCommand {
         if distribution.outOfCore || distribution.blockRows != nil {
             throw ValidationError("fit bradley-terry does not use --out-of-core or --block-rows (they stream feature files)")
         }
-        if distribution.distributed && intervalOptions.kind(default: .none) == .bootstrap {
-            throw ValidationError("--distributed gives Hessian intervals only (bootstrap replicates are not spread over ranks yet)")
+        if distribution.distributed && intervalOptions.kind(default: .none) == .bootstrap && (input.comparisons ?? "").contains("{rank}") {
+            throw ValidationError("--distributed bootstrap intervals resample all records: give one --comparisons file that every rank reads, not per-rank {rank} files")
         }
     }
 
@@ -59,7 +59,7 @@ struct FitBradleyTerry: ParsableCommand {
         let clock = ContinuousClock()
         let loadStart = clock.now
         let communicator = try distribution.communicator()
-        let data = try ComparisonShards.load(comparisons, communicator: communicator, distributed: distribution.distributed)
+        let (data, allRecords) = try ComparisonShards.load(comparisons, communicator: communicator, distributed: distribution.distributed)
         let loadSeconds = (clock.now - loadStart).inSeconds
         let l2 = penalty.l2 ?? 0
 
@@ -84,7 +84,6 @@ struct FitBradleyTerry: ParsableCommand {
                 fitted = try estimator.fit(data)
             }
         } catch { throw CLIError("\(comparisons): \(error)") }
-        guard communicator.isRoot else { return }
         var strengthIntervals: StrengthIntervals? = nil
         let intervals = intervalOptions.kind(default: .none)
         let intervalStart = clock.now
@@ -93,14 +92,18 @@ struct FitBradleyTerry: ParsableCommand {
             case .none: break
             case .hessian: strengthIntervals = try fitted.hessianIntervals(level: intervalOptions.level)
             case .bootstrap:
-                strengthIntervals = try estimator.bootstrapIntervals(data, model: fitted, samples: intervalOptions.samples,
+                // Under --distributed every rank holds all records (validated) and fits its share of the replicates.
+                let spreading = distribution.distributed
+                    ? ReplicateSpreading(rank: communicator.rank, size: communicator.size, reduce: { communicator.allReduceSum(&$0) }) : nil
+                strengthIntervals = try estimator.bootstrapIntervals(allRecords ?? data, model: fitted, samples: intervalOptions.samples,
                                                                      level: intervalOptions.level, seed: seedOptions.seed,
-                                                                     interval: intervalOptions.bootstrapIntervalKind)
+                                                                     interval: intervalOptions.bootstrapIntervalKind, spreading: spreading)
             }
         } catch {
             throw CLIError("\(comparisons): \(error)")
         }
         let intervalSeconds = (clock.now - intervalStart).inSeconds
+        guard communicator.isRoot else { return }
         let board = merged.map { Leaderboard(model: fitted, itemTotals: $0.itemTotals, intervals: strengthIntervals, topCount: display.top) }
             ?? Leaderboard(model: fitted, comparisons: data, intervals: strengthIntervals, topCount: display.top)
         let itemCount = merged?.items.count ?? data.itemCount

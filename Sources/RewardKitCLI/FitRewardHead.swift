@@ -112,10 +112,14 @@ struct FitRewardHead: ParsableCommand {
                                                     shard: shard, sharding: sharding, configuration: config,
                                                     observer: communicator.isRoot ? reportOptions.progress("\(head.rawValue) head") : nil)
             } else {
-                let terms = AllReducedLinearHeadTerms(local: StreamedLinearHeadDesign(pairs, includesSums: center > 0),
-                                                      localPairCount: pairs.count, communicator: communicator)
-                trained = try HeadTraining.fitLinearFullBatch(terms: terms, solver: chosenSolver == .newton ? .newton : .lbfgs,
-                                                              objective: objective, as: S.self)
+                // --out-of-core streams the rows on every evaluation; otherwise each rank builds its shard's design once.
+                let streamed = StreamedLinearHeadDesign(pairs, includesSums: center > 0)
+                func fitSharded(_ local: some LinearHeadObjectiveTerms) throws -> TrainedHead<S> {
+                    try HeadTraining.fitLinearFullBatch(
+                        terms: AllReducedLinearHeadTerms(local: local, localPairCount: pairs.count, communicator: communicator),
+                        solver: chosenSolver == .newton ? .newton : .lbfgs, objective: objective, as: S.self)
+                }
+                trained = distribution.outOfCore ? try fitSharded(streamed) : try fitSharded(streamed.design(of: pairs.rows))
             }
             // Train metrics over the shards: sums of −log p and of correct pairs, all-reduced.
             var sums = [0.0, 0.0]

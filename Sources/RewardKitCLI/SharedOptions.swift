@@ -291,7 +291,7 @@ extension StrengthIntervals.BootstrapInterval: ExpressibleByArgument {}
 struct DistributedOptions: ParsableArguments {
     @Flag(help: "Run data-parallel over the processes of `mpirun -np N` (Open MPI): each rank reads its shard, sums are all-reduced, rank 0 writes the outputs.")
     var distributed = false
-    @Flag(help: "Read the feature .npy files memory-mapped in row blocks instead of loading them (linear head, lbfgs/newton); implied by --distributed.")
+    @Flag(help: "Stream the feature .npy files memory-mapped in row blocks on every pass instead of holding them in memory (linear head, lbfgs/newton); with --distributed, each rank streams its rows.")
     var outOfCore = false
     @Option(help: "Rows per block when streaming features (default: 32 MiB of one matrix's rows).") var blockRows: Int?
 

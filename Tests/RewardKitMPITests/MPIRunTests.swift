@@ -153,7 +153,7 @@ struct MPIRunTests {
                 let part = lines[(rank * lines.count / ranks)..<((rank + 1) * lines.count / ranks)]
                 try (header + part.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("part-\(rank).csv"), atomically: true, encoding: .utf8)
             }
-            let common = ["fit", "bradley-terry", "--ties", "davidson", "--l2", "0.01", "--intervals", "hessian"]
+            let common = ["fit", "bradley-terry", "--ties", "davidson", "--l2", "0.01", "--intervals", "hessian", "--quiet"]
             let single = try MPIRun.run(common + ["--comparisons", "all.csv", "--report", "single.json"], ranks: nil, in: folder)
             #expect(single.status == 0, "\(single.stderr)")
             for input in ["all.csv", "part-{rank}.csv"] {
@@ -214,6 +214,34 @@ struct MPIRunTests {
             let a = try MPIRun.json(folder.appendingPathComponent("single.json")), b = try MPIRun.json(folder.appendingPathComponent("mpi.json"))
             let ta = a["log_likelihood_trace"] as? [Double] ?? [], tb = b["log_likelihood_trace"] as? [Double] ?? []
             #expect(!ta.isEmpty && ta.count == tb.count && zip(ta, tb).allSatisfy { Tolerance.isClose($0, $1, rtol: 1e-9, atol: 0) })
+        }
+    }
+
+    @Test("fit bradley-terry --distributed --intervals bootstrap spreads the replicates over the ranks and reproduces the intervals")
+    func bootstrapSpreadOverRanks() throws {
+        try TestFiles.withTemporaryFolder { folder in
+            var rng = SeededGenerator(seed: 17)
+            var lines = ["winner,loser"]
+            for _ in 0..<500 {
+                let a = Int(rng.next() % 10), b = (a + 1 + Int(rng.next() % 9)) % 10
+                lines.append("m\(a),m\(b)")
+            }
+            try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("all.csv"), atomically: true, encoding: .utf8)
+            let common = ["fit", "bradley-terry", "--comparisons", "all.csv", "--l2", "0.01", "--intervals", "bootstrap", "--bootstrap", "30",
+                          "--seed", "2", "--quiet"]
+            let single = try MPIRun.run(common + ["--report", "single.json"], ranks: nil, in: folder)
+            #expect(single.status == 0, "\(single.stderr)")
+            let sharded = try MPIRun.run(common + ["--distributed", "--report", "mpi.json"], ranks: 3, in: folder)
+            #expect(sharded.status == 0, "\(sharded.stderr)")
+            let a = try MPIRun.json(folder.appendingPathComponent("single.json")), b = try MPIRun.json(folder.appendingPathComponent("mpi.json"))
+            func bounds(_ j: [String: Any]) -> [String: [Double]] {
+                Dictionary(uniqueKeysWithValues: (j["strengths"] as? [[String: Any]] ?? []).map {
+                    ($0["item"] as! String, [$0["lower"] as? Double ?? .nan, $0["upper"] as? Double ?? .nan])
+                })
+            }
+            let ba = bounds(a), bb = bounds(b)
+            #expect(ba.count == 10 && Set(ba.keys) == Set(bb.keys))
+            #expect(ba.keys.allSatisfy { Tolerance.maxAbsDifference(ba[$0]!, bb[$0]!) <= 1e-8 }, "\(ba) vs \(bb)")
         }
     }
 

@@ -6,9 +6,10 @@ import PreferenceData
 /// block's ``LinearHeadDesign`` and adds its terms, so a fit on files larger than memory gives the
 /// in-memory result (up to the order of summation) in bounded memory.
 ///
-/// Per evaluation the resident data is one block: its chosen and rejected copies and its
-/// differences (and sums when centering), `3·B·d` (`4·B·d`) scalars for B rows — about 100 MiB at
-/// the default 32 MiB per block matrix — plus the mapped pages of the block, released after it.
+/// Per evaluation the resident data is one block: its differences `x_c − x_r` (and sums when
+/// centering), formed in one pass from the two mappings (`MappedNumPyArray.combinedRows`), `B·d`
+/// (`2·B·d`) scalars for B rows — 32 MiB at the default block — plus the mapped pages of the
+/// block, released after it.
 ///
 /// For a shard of a distributed fit, ``pairCount`` is the global number of pairs (the objective's
 /// mean is over all of them) while the block loop covers only the shard's rows.
@@ -30,6 +31,13 @@ public struct StreamedLinearHeadDesign<Scalar: BLASScalar>: LinearHeadObjectiveT
     /// The feature dimension d.
     public var dimension: Int { pairs.dimension }
 
+    /// The in-memory design of one block of rows.
+    public func design(of block: Range<Int>) -> LinearHeadDesign<Scalar> {
+        LinearHeadDesign(differences: pairs.chosen.combinedRows(block, pairs.rejected, sign: -1),
+                         sums: includesSums ? pairs.chosen.combinedRows(block, pairs.rejected, sign: 1) : nil,
+                         margins: pairs.margins(of: block))
+    }
+
     /// The sum of the blocks' ``LinearHeadDesign/dataTerms(at:objective:scale:gradient:)``.
     public func dataTerms(at w: [Double], objective: BradleyTerryObjective, scale: Double, gradient: inout [Double]?) -> Double {
         let d = dimension
@@ -37,7 +45,7 @@ public struct StreamedLinearHeadDesign<Scalar: BLASScalar>: LinearHeadObjectiveT
         var total = 0.0
         var sum = [Double](repeating: 0, count: d)
         for range in pairs.blocks {
-            let design = LinearHeadDesign(pairs.block(range), includesSums: includesSums)
+            let design = design(of: range)
             var g: [Double]? = wantsGradient ? [] : nil
             total += design.dataTerms(at: w, objective: objective, scale: scale, gradient: &g)
             if let g { for j in 0..<d { sum[j] += g[j] } }
@@ -52,7 +60,7 @@ public struct StreamedLinearHeadDesign<Scalar: BLASScalar>: LinearHeadObjectiveT
         let d = dimension
         var h = [Double](repeating: 0, count: d * d)
         for range in pairs.blocks {
-            let design = LinearHeadDesign(pairs.block(range), includesSums: includesSums)
+            let design = design(of: range)
             let block = design.dataHessian(at: w, objective: objective, scale: scale)
             for k in 0..<(d * d) { h[k] += block[k] }
             pairs.release(range)

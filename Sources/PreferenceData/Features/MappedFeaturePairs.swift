@@ -103,9 +103,12 @@ public struct MappedFeaturePairs<Scalar: BLASScalar>: Sendable {
     public func block(_ block: Range<Int>) -> FeaturePairsView<Scalar> {
         precondition(block.lowerBound >= rows.lowerBound && block.upperBound <= rows.upperBound,
                      "MappedFeaturePairs.block: rows \(block) outside the owned rows \(rows)")
-        let local = (block.lowerBound - rows.lowerBound)..<(block.upperBound - rows.lowerBound)
-        return FeaturePairsView(chosen: chosen.rows(block), rejected: rejected.rows(block),
-                                margins: margins.map { Array($0[local]) })
+        return FeaturePairsView(chosen: chosen.rows(block), rejected: rejected.rows(block), margins: margins(of: block))
+    }
+
+    /// The margins of `block` (global row indices inside ``rows``), if the pairs have margins.
+    public func margins(of block: Range<Int>) -> [Scalar]? {
+        margins.map { Array($0[(block.lowerBound - rows.lowerBound)..<(block.upperBound - rows.lowerBound)]) }
     }
 
     /// Drops the mapped pages of `block` from the resident set.

@@ -92,6 +92,7 @@ struct MixtureFit: ParsableCommand {
 
         let clock = ContinuousClock()
         let start = clock.now
+        let communicationBefore = (communicator.communicationSeconds, communicator.communicatedBytes)
         var probabilities: [Double]
         var discovered: [Int]
         var trace: [Double]
@@ -163,8 +164,9 @@ struct MixtureFit: ParsableCommand {
         guard communicator.isRoot else { return }
         if distribution.distributed {
             extra["ranks"] = .number(Double(communicator.size))
-            extra["communication_seconds"] = .number(communicator.communicationSeconds)
-            extra["communicated_bytes_per_rank"] = .number(Double(communicator.communicatedBytes))
+            // In collectives during the fit and the baseline (including waits for the slowest rank).
+            extra["communication_seconds"] = .number(communicator.communicationSeconds - communicationBefore.0)
+            extra["communicated_bytes_per_rank"] = .number(Double(communicator.communicatedBytes - communicationBefore.1))
         }
         // No report shows a metric of an undefined prediction.
         let sources = loaded == nil ? input.trainSources : input.testSources

@@ -102,6 +102,7 @@ struct FitRewardHead: ParsableCommand {
             let rowCount = try NumPyFile.map(url(c)).rowCount
             let pairs = try MappedFeaturePairs<S>.open(chosen: url(c), rejected: url(r), margins: marginsPath.map(url),
                                                        rows: communicator.shard(of: rowCount), blockRows: distribution.blockRows)
+            let communicationBefore = (communicator.communicationSeconds, communicator.communicatedBytes)
             if chosenSolver == .adam {
                 // Minibatches: every rank holds its rows in memory, draws the same batches and all-reduces the gradients.
                 let shard = pairs.block(pairs.rows)
@@ -121,6 +122,10 @@ struct FitRewardHead: ParsableCommand {
                 }
                 trained = distribution.outOfCore ? try fitSharded(streamed) : try fitSharded(streamed.design(of: pairs.rows))
             }
+            // Time in collectives during the fit (including waits for the slowest rank), and the bytes.
+            distributionDetails = ["ranks": .number(Double(communicator.size)), "block_rows": .number(Double(pairs.blockRows)),
+                                   "communication_seconds": .number(communicator.communicationSeconds - communicationBefore.0),
+                                   "communicated_bytes_per_rank": .number(Double(communicator.communicatedBytes - communicationBefore.1))]
             // Train metrics over the shards: sums of −log p and of correct pairs, all-reduced.
             var sums = [0.0, 0.0]
             for block in pairs.blocks {
@@ -131,9 +136,6 @@ struct FitRewardHead: ParsableCommand {
                 pairs.release(block)
             }
             communicator.allReduceSum(&sums)
-            distributionDetails = ["ranks": .number(Double(communicator.size)), "block_rows": .number(Double(pairs.blockRows)),
-                                   "communication_seconds": .number(communicator.communicationSeconds),
-                                   "communicated_bytes_per_rank": .number(Double(communicator.communicatedBytes))]
             trainCount = rowCount
             dimension = pairs.dimension
             trainLoss = sums[0] / Double(trainCount)

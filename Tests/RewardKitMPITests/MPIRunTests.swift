@@ -245,6 +245,37 @@ struct MPIRunTests {
         }
     }
 
+    @Test("leaderboard --distributed (Hessian and bootstrap intervals, Elo scale) reproduces the single-process ratings", arguments: ["0", "20"])
+    func leaderboardMatchesSingleProcess(bootstrap: String) throws {
+        try TestFiles.withTemporaryFolder { folder in
+            var rng = SeededGenerator(seed: 19)
+            var lines = ["winner,loser,tie"]
+            for _ in 0..<600 {
+                let a = Int(rng.next() % 9), b = (a + 1 + Int(rng.next() % 8)) % 9
+                lines.append("m\(a),m\(b),\(rng.nextOpenUnit() < 0.1 ? 1 : 0)")
+            }
+            try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("battles.csv"), atomically: true, encoding: .utf8)
+            let common = ["leaderboard", "--comparisons", "battles.csv", "--l2", "0.01", "--bootstrap", bootstrap, "--seed", "1", "--quiet"]
+            let single = try MPIRun.run(common + ["--report", "single.json"], ranks: nil, in: folder)
+            #expect(single.status == 0, "\(single.stderr)")
+            let sharded = try MPIRun.run(common + ["--distributed", "--report", "mpi.json"], ranks: 2, in: folder)
+            #expect(sharded.status == 0, "\(sharded.stderr)")
+            let a = try MPIRun.json(folder.appendingPathComponent("single.json")), b = try MPIRun.json(folder.appendingPathComponent("mpi.json"))
+            func ratings(_ j: [String: Any]) -> [String: [Double]] {
+                Dictionary(uniqueKeysWithValues: (j["ratings"] as? [[String: Any]] ?? []).map {
+                    ($0["item"] as! String, [$0["rating"] as! Double, $0["lower"] as? Double ?? .nan, $0["upper"] as? Double ?? .nan,
+                                             $0["battles"] as! Double])
+                })
+            }
+            let ra = ratings(a), rb = ratings(b)
+            #expect(ra.count == 9 && Set(ra.keys) == Set(rb.keys))
+            // Ratings are 400/ln 10 ≈ 174 per logit: 1e-8 rating points is 6e-11 in strength.
+            #expect(ra.keys.allSatisfy { Tolerance.maxAbsDifference(ra[$0]!, rb[$0]!) <= 1e-6 }, "\(ra) vs \(rb)")
+            #expect(a["battles"] as? Double == b["battles"] as? Double)
+            #expect(a["interval_method"] as? String == b["interval_method"] as? String)
+        }
+    }
+
     @Test("an error on one rank ends the job with `error: rank R: …` and a failure status, not a hang")
     func failingRankAborts() throws {
         try TestFiles.withTemporaryFolder { folder in

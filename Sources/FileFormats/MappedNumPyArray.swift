@@ -121,6 +121,12 @@ public final class MappedNumPyArray: Sendable {
         return Tensor(shape: [indices.count, columns], scalars: scalars)
     }
 
+    /// Starts reading rows `range` from disk in the background (`madvise(MADV_WILLNEED)`), so a
+    /// stream over a file that is not in the page cache reads at the disk's speed.
+    public func prefetch(rows range: Range<Int>) {
+        mapping.prefetch((dataOffset + range.lowerBound * rowByteCount)..<(dataOffset + range.upperBound * rowByteCount))
+    }
+
     /// Drops the pages of rows `range` from the resident set (see the type's discussion).
     public func release(rows range: Range<Int>) {
         mapping.release((dataOffset + range.lowerBound * rowByteCount)..<(dataOffset + range.upperBound * rowByteCount))

@@ -141,6 +141,19 @@ package final class RawFile: Sendable {
 
         deinit { if let base { munmap(UnsafeMutableRawPointer(mutating: base), length) } }
 
+        /// Asks the kernel to start reading the pages of `range` (bytes) now
+        /// (`madvise(MADV_WILLNEED)`: one large read-ahead instead of a page fault per 128 KiB).
+        package func prefetch(_ range: Range<Int>) {
+            #if os(Linux)
+            guard let base, !range.isEmpty else { return }
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let start = range.lowerBound / page * page
+            let end = Swift.min(length, range.upperBound)
+            guard end > start else { return }
+            _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, 3 /* MADV_WILLNEED */)
+            #endif
+        }
+
         /// Drops the pages of `range` (bytes) from this process's resident set
         /// (`madvise(MADV_DONTNEED)`; the data stays in the page cache and is read again on the next
         /// access), so streaming a file larger than memory keeps the resident set bounded.

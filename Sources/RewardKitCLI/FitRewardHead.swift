@@ -128,12 +128,11 @@ struct FitRewardHead: ParsableCommand {
                                    "communicated_bytes_per_rank": .number(Double(communicator.communicatedBytes - communicationBefore.1))]
             // Train metrics over the shards: sums of −log p and of correct pairs, all-reduced.
             var sums = [0.0, 0.0]
-            for block in pairs.blocks {
+            pairs.forEachBlock { block in
                 let view = pairs.block(block)
                 let p = trained.head.probabilities(chosen: view.chosen, rejected: view.rejected)
                 sums[0] += PreferenceMetrics.logLoss(probabilities: p) * Double(p.count)
                 sums[1] += PreferenceMetrics.accuracy(probabilities: p) * Double(p.count)
-                pairs.release(block)
             }
             communicator.allReduceSum(&sums)
             trainCount = rowCount

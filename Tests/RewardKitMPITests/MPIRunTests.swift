@@ -292,7 +292,7 @@ struct MPIRunTests {
     @Test("a rank killed mid-fit ends the job with an error within the timeout")
     func killedRankEndsJob() throws {
         try TestFiles.withTemporaryFolder { folder in
-            let files = try SyntheticPairFiles(folder: folder, rows: 20000, dimension: 8, seed: 14)
+            let files = try SyntheticPairFiles(folder: folder, rows: 60000, dimension: 8, seed: 14)
             // One-row blocks make every evaluation slow, so the fit is still running when rank 1 is killed.
             let arguments = ["fit", "reward-head", "--chosen", files.chosen.path, "--rejected", files.rejected.path, "--double",
                              "--distributed", "--block-rows", "1", "--quiet"]

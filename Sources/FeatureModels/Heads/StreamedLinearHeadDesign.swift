@@ -44,12 +44,11 @@ public struct StreamedLinearHeadDesign<Scalar: BLASScalar>: LinearHeadObjectiveT
         let wantsGradient = gradient != nil
         var total = 0.0
         var sum = [Double](repeating: 0, count: d)
-        for range in pairs.blocks {
+        pairs.forEachBlock { range in
             let design = design(of: range)
             var g: [Double]? = wantsGradient ? [] : nil
             total += design.dataTerms(at: w, objective: objective, scale: scale, gradient: &g)
             if let g { for j in 0..<d { sum[j] += g[j] } }
-            pairs.release(range)
         }
         if wantsGradient { gradient = sum }
         return total
@@ -59,11 +58,9 @@ public struct StreamedLinearHeadDesign<Scalar: BLASScalar>: LinearHeadObjectiveT
     public func dataHessian(at w: [Double], objective: BradleyTerryObjective, scale: Double) -> [Double] {
         let d = dimension
         var h = [Double](repeating: 0, count: d * d)
-        for range in pairs.blocks {
-            let design = design(of: range)
-            let block = design.dataHessian(at: w, objective: objective, scale: scale)
+        pairs.forEachBlock { range in
+            let block = design(of: range).dataHessian(at: w, objective: objective, scale: scale)
             for k in 0..<(d * d) { h[k] += block[k] }
-            pairs.release(range)
         }
         return h
     }

@@ -111,6 +111,24 @@ public struct MappedFeaturePairs<Scalar: BLASScalar>: Sendable {
         margins.map { Array($0[(block.lowerBound - rows.lowerBound)..<(block.upperBound - rows.lowerBound)]) }
     }
 
+    /// Starts reading `block` (and any other rows) from disk in the background.
+    public func prefetch(_ block: Range<Int>) {
+        chosen.prefetch(rows: block)
+        rejected.prefetch(rows: block)
+    }
+
+    /// The owned rows in blocks, each prefetched along with the next one before `body` reads it
+    /// and released after, so reading overlaps the work and the resident set stays one or two blocks.
+    public func forEachBlock(_ body: (Range<Int>) throws -> Void) rethrows {
+        let all = blocks
+        if let first = all.first { prefetch(first) }
+        for (k, range) in all.enumerated() {
+            if k + 1 < all.count { prefetch(all[k + 1]) }
+            try body(range)
+            release(range)
+        }
+    }
+
     /// Drops the mapped pages of `block` from the resident set.
     public func release(_ block: Range<Int>) {
         chosen.release(rows: block)
@@ -119,7 +137,10 @@ public struct MappedFeaturePairs<Scalar: BLASScalar>: Sendable {
 
     /// Streams over the owned rows checking finite values and magnitudes.
     private func validate() throws(DataError) {
-        for range in blocks {
+        let all = blocks
+        if let first = all.first { prefetch(first) }
+        for (k, range) in all.enumerated() {
+            if k + 1 < all.count { prefetch(all[k + 1]) }
             let view = block(range)
             try FeaturePairs<Scalar>.checkFinite(view.chosen, source: chosen.source, firstRow: range.lowerBound)
             try FeaturePairs<Scalar>.checkFinite(view.rejected, source: rejected.source, firstRow: range.lowerBound)

@@ -55,6 +55,8 @@ public final class MappedNumPyArray: Sendable {
     /// Rows `range` as a `[rows, columns]` tensor of `S`, converting between float32 and float64
     /// as ``NumPyArray/tensor(as:source:)`` does. The file must hold floating-point values (check
     /// with ``requireFloatingPoint()`` when opening it).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func rows<S: BLASScalar>(_ range: Range<Int>, as type: S.Type = S.self) -> Tensor<S> {
         precondition(range.lowerBound >= 0 && range.upperBound <= rowCount,
                      "MappedNumPyArray.rows: rows \(range) of \(rowCount)")
@@ -82,6 +84,8 @@ public final class MappedNumPyArray: Sendable {
     /// `self[range] + sign·other[range]` as a `[rows, columns]` tensor of `S`, read from both
     /// mappings and combined in one pass (no copy of either block): the differences or sums of a
     /// block of pairs. Both files must hold floating-point values of the same shape.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func combinedRows<S: BLASScalar>(_ range: Range<Int>, _ other: MappedNumPyArray, sign: S, as type: S.Type = S.self) -> Tensor<S> {
         precondition(range.lowerBound >= 0 && range.upperBound <= rowCount && other.shape == shape,
                      "MappedNumPyArray.combinedRows: rows \(range) of \(shape) and \(other.shape)")
@@ -105,6 +109,8 @@ public final class MappedNumPyArray: Sendable {
 
     /// The rows at `indices` (any order, repeats allowed) as a `[indices.count, columns]` tensor of
     /// `S`; each row is read from the mapping, so only those rows' pages are touched.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func rows<S: BLASScalar>(at indices: [Int], as type: S.Type = S.self) -> Tensor<S> {
         let columns = columnCount
         var scalars = [S]()

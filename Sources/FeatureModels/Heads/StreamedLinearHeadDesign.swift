@@ -32,6 +32,8 @@ public struct StreamedLinearHeadDesign<Scalar: BLASScalar>: LinearHeadObjectiveT
     public var dimension: Int { pairs.dimension }
 
     /// The in-memory design of one block of rows.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func design(of block: Range<Int>) -> LinearHeadDesign<Scalar> {
         LinearHeadDesign(differences: pairs.chosen.combinedRows(block, pairs.rejected, sign: -1),
                          sums: includesSums ? pairs.chosen.combinedRows(block, pairs.rejected, sign: 1) : nil,
@@ -39,6 +41,8 @@ public struct StreamedLinearHeadDesign<Scalar: BLASScalar>: LinearHeadObjectiveT
     }
 
     /// The sum of the blocks' ``LinearHeadDesign/dataTerms(at:objective:scale:gradient:)``.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func dataTerms(at w: [Double], objective: BradleyTerryObjective, scale: Double, gradient: inout [Double]?) -> Double {
         let d = dimension
         let wantsGradient = gradient != nil
@@ -55,6 +59,8 @@ public struct StreamedLinearHeadDesign<Scalar: BLASScalar>: LinearHeadObjectiveT
     }
 
     /// The sum of the blocks' ``LinearHeadDesign/dataHessian(at:objective:scale:)``.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func dataHessian(at w: [Double], objective: BradleyTerryObjective, scale: Double) -> [Double] {
         let d = dimension
         var h = [Double](repeating: 0, count: d * d)

@@ -26,6 +26,8 @@ extension FeaturePairs {
         if let prompts { try Self.checkMagnitude(prompts, limit: limit, source: sources.prompts) }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     static func checkMagnitude(_ t: Tensor<Scalar>, limit: Scalar, source: String, firstRow: Int = 0) throws(DataError) {
         let columns = Swift.max(t.columnCount, 1)
         let bad: Int? = t.scalars.withUnsafeBufferPointer { buffer in

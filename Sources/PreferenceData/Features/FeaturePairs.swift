@@ -156,6 +156,8 @@ public struct FeaturePairs<Scalar: BLASScalar>: Sendable {
     ///
     /// The scan tests the exponent bits of blocks of values with integer operations (which
     /// vectorize) and only looks for the exact position inside a block that failed.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     static func checkFinite(_ t: Tensor<Scalar>, source: String, firstRow: Int = 0) throws(DataError) {
         let columns = Swift.max(t.columnCount, 1)
         let firstBad: Int? = t.scalars.withUnsafeBufferPointer { buffer -> Int? in

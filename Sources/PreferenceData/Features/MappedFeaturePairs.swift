@@ -100,6 +100,8 @@ public struct MappedFeaturePairs<Scalar: BLASScalar>: Sendable {
 
     /// The pairs of `block` (global row indices inside ``rows``) copied into memory, with their
     /// margins. Call ``release(_:)`` when done with them to keep the resident set bounded.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func block(_ block: Range<Int>) -> FeaturePairsView<Scalar> {
         precondition(block.lowerBound >= rows.lowerBound && block.upperBound <= rows.upperBound,
                      "MappedFeaturePairs.block: rows \(block) outside the owned rows \(rows)")
@@ -136,6 +138,8 @@ public struct MappedFeaturePairs<Scalar: BLASScalar>: Sendable {
     }
 
     /// Streams over the owned rows checking finite values and magnitudes.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func validate() throws(DataError) {
         let all = blocks
         if let first = all.first { prefetch(first) }

@@ -43,7 +43,7 @@ enum MPIRun {
         }
         process.currentDirectoryURL = folder
         let err = folder.appendingPathComponent("stderr-\(UUID().uuidString).txt")
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let handle = try FileHandle(forWritingTo: err)
         defer { try? handle.close() }
         process.standardError = handle

@@ -16,6 +16,8 @@ import PackageDescription
 //   RewardKitInternals                          hidden: parallel workers, statistics, text tables
 //   NumericCore                                 Tensor, BLAS/LAPACK, stable functions, RNG
 //   COpenBLAS                                   cblas.h + lapacke.h
+//   RewardKitMPI → COpenMPI                     data-parallel fits over Open MPI (libmpi loaded at run time by dlopen,
+//                                               so the package builds and runs without MPI installed)
 
 let internals: Target.Dependency = "RewardKitInternals"
 
@@ -39,6 +41,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
         ),
+        // Open MPI through dlopen: no header or library is needed at build time.
+        .target(name: "COpenMPI", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        .target(name: "RewardKitMPI", dependencies: ["COpenMPI", "NumericCore", "FileFormats", "PreferenceData", "FeatureModels", "ItemModels"]),
         .target(name: "RewardKitInternals", dependencies: ["NumericCore", .product(name: "RealModule", package: "swift-numerics")]),
         .target(
             name: "NumericCore",
@@ -78,7 +83,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "RewardKitCLI",
-            dependencies: ["RewardKit", internals, .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RewardKit", "RewardKitMPI", internals, .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Examples (each is a runnable program; ExamplesTests runs each as a process on the shipped data).
@@ -100,6 +105,7 @@ let package = Package(
         .executableTarget(name: "item-bt-bench", dependencies: ["RewardKit"], path: "Benchmarks/item-bt-bench", exclude: ["run.sh"]),
         .executableTarget(name: "arena-bench", dependencies: ["RewardKit"], path: "Benchmarks/arena-bench", exclude: ["run.sh", "peer_arena.py"]),
         .executableTarget(name: "item-scale-bench", dependencies: ["RewardKit"], path: "Benchmarks/item-scale-bench"),
+        .executableTarget(name: "dist-bench", dependencies: ["RewardKit"], path: "Benchmarks/dist-bench", exclude: ["run.sh"]),
         // benchmarks: add new benchmark targets above this line
 
         // Tests: one target per module, named after it.
@@ -125,6 +131,7 @@ let package = Package(
         .testTarget(name: "FuzzTests", dependencies: ["RewardKit", "TestSupport"]),
         .testTarget(name: "ExamplesTests"),
         .testTarget(name: "ReadmeTests", dependencies: ["RewardKit"]),
+        .testTarget(name: "RewardKitMPITests", dependencies: ["RewardKitMPI", "RewardKit", "TestSupport"]),
         // tests: add new test targets above this line
     ]
 )

@@ -36,12 +36,7 @@ public enum NumPyFile {
         let file: RawFile
         do throws(RawFile.Failure) { file = try RawFile(path: source) } catch { throw DataError(file: source, reason: .cannotRead(error.detail)) }
         do {
-            let prefix = try file.readBytes(count: 12, at: 0)
-            let (major, headerRange) = try NumPyHeader.parsePrefix(prefix, fileSize: file.size, source: source)
-            let headerBytes = try file.readBytes(count: headerRange.count, at: headerRange.lowerBound)
-            let header = try NumPyHeader.parse(major: major, headerBytes: headerBytes[...],
-                                               dataOffset: headerRange.upperBound, source: source)
-            try checkPayloadSize(header, available: file.size - header.dataOffset, source: source)
+            let header = try readHeader(file, source: source)
             func load<T>(_ type: T.Type) throws(DataError) -> [T] {
                 try readPayload(file, header: header, as: T.self, source: source)
             }
@@ -58,6 +53,43 @@ public enum NumPyFile {
         } catch {
             throw DataError(file: source, reason: .cannotRead("\(error)"))
         }
+    }
+
+    /// Opens a `.npy` file memory-mapped, read-only, without copying its payload: rows are read
+    /// from the page cache when a block asks for them (``MappedNumPyArray``). The header gets the
+    /// same checks as ``read(_:)`` (magic, version, header grammar and length, dtype, order, shape,
+    /// exact payload size), so a malicious header fails before anything is mapped.
+    public static func map(_ url: URL) throws(DataError) -> MappedNumPyArray {
+        let source = url.path
+        let file: RawFile
+        do throws(RawFile.Failure) { file = try RawFile(path: source) } catch { throw DataError(file: source, reason: .cannotRead(error.detail)) }
+        let header: NumPyHeader
+        do {
+            header = try readHeader(file, source: source)
+        } catch let error as RawFile.Failure {
+            throw DataError(file: source, reason: .cannotRead(error.detail))
+        } catch let error as DataError {
+            throw error
+        } catch {
+            throw DataError(file: source, reason: .cannotRead("\(error)"))
+        }
+        do throws(RawFile.Failure) {
+            let mapping = try file.mapReadOnly()
+            return MappedNumPyArray(mapping: mapping, dtype: header.dtype, shape: header.shape, dataOffset: header.dataOffset, source: source)
+        } catch {
+            throw DataError(file: source, reason: .cannotRead("mmap: \(error.detail)"))
+        }
+    }
+
+    /// The header of an open file, checked against its size.
+    private static func readHeader(_ file: RawFile, source: String) throws -> NumPyHeader {
+        let prefix = try file.readBytes(count: 12, at: 0)
+        let (major, headerRange) = try NumPyHeader.parsePrefix(prefix, fileSize: file.size, source: source)
+        let headerBytes = try file.readBytes(count: headerRange.count, at: headerRange.lowerBound)
+        let header = try NumPyHeader.parse(major: major, headerBytes: headerBytes[...],
+                                           dataOffset: headerRange.upperBound, source: source)
+        try checkPayloadSize(header, available: file.size - header.dataOffset, source: source)
+        return header
     }
 
     /// Reads a float32 or float64 `.npy` file as a tensor of `S` (converting between the two

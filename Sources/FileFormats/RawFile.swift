@@ -117,6 +117,58 @@ package final class RawFile: Sendable {
         #endif
     }
 
+    /// Maps the whole file read-only and shared (`mmap(PROT_READ, MAP_SHARED)`); the mapping
+    /// outlives this descriptor and is unmapped by the returned ``Mapping``'s `deinit`.
+    package func mapReadOnly() throws(Failure) -> Mapping {
+        guard size > 0 else { return Mapping(base: nil, length: 0) }
+        guard let address = mmap(nil, size, PROT_READ, MAP_SHARED, descriptor, 0), address != MAP_FAILED else {
+            throw Failure(detail: RawFile.lastErrorDescription())
+        }
+        return Mapping(base: UnsafeRawPointer(address), length: size)
+    }
+
+    /// A read-only memory mapping of a whole file, unmapped when the last reference goes.
+    package final class Mapping: @unchecked Sendable {
+        /// The first byte (nil for an empty file).
+        package let base: UnsafeRawPointer?
+        /// The mapped length in bytes.
+        package let length: Int
+
+        init(base: UnsafeRawPointer?, length: Int) {
+            self.base = base
+            self.length = length
+        }
+
+        deinit { if let base { munmap(UnsafeMutableRawPointer(mutating: base), length) } }
+
+        /// Asks the kernel to start reading the pages of `range` (bytes) now
+        /// (`madvise(MADV_WILLNEED)`: one large read-ahead instead of a page fault per 128 KiB).
+        package func prefetch(_ range: Range<Int>) {
+            #if os(Linux)
+            guard let base, !range.isEmpty else { return }
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let start = range.lowerBound / page * page
+            let end = Swift.min(length, range.upperBound)
+            guard end > start else { return }
+            _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, 3 /* MADV_WILLNEED */)
+            #endif
+        }
+
+        /// Drops the pages of `range` (bytes) from this process's resident set
+        /// (`madvise(MADV_DONTNEED)`; the data stays in the page cache and is read again on the next
+        /// access), so streaming a file larger than memory keeps the resident set bounded.
+        package func release(_ range: Range<Int>) {
+            #if os(Linux)
+            guard let base, !range.isEmpty else { return }
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let start = range.lowerBound / page * page
+            let end = Swift.min(length, range.upperBound)
+            guard end > start else { return }
+            _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, 4 /* MADV_DONTNEED */)
+            #endif
+        }
+    }
+
     /// Up to `count` bytes starting at `offset`, as an array (shorter at the end of the file).
     package func readBytes(count: Int, at offset: Int) throws(Failure) -> [UInt8] {
         if count <= 0 { return [] }

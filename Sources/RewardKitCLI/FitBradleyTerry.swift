@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RewardKit
+import RewardKitMPI
 
 /// `rewardkit fit bradley-terry`: item strengths from a comparison file, with optional ties,
 /// intervals, a CSV of strengths, a model file and a JSON fit report.
@@ -38,10 +39,17 @@ struct FitBradleyTerry: ParsableCommand {
     @Option(help: "Write the strengths as CSV (item,strength[,std_error,lower,upper]) to this file (the main result).") var output: String?
     @OptionGroup(title: "Model output") var modelOutput: ModelOutputOptions
     @OptionGroup(title: "Report") var reportOptions: ReportOptions
+    @OptionGroup(title: "Distributed") var distribution: DistributedOptions
 
     func validate() throws {
         if link != nil && model != nil { throw ValidationError("give --link once (--model is its old spelling)") }
         _ = try input.required()
+        if distribution.outOfCore || distribution.blockRows != nil {
+            throw ValidationError("fit bradley-terry does not use --out-of-core or --block-rows (they stream feature files)")
+        }
+        if distribution.distributed && intervalOptions.kind(default: .none) == .bootstrap && (input.comparisons ?? "").contains("{rank}") {
+            throw ValidationError("--distributed bootstrap intervals resample all records: give one --comparisons file that every rank reads, not per-rank {rank} files")
+        }
     }
 
     var resolvedLink: LinkOption { link ?? model ?? .bradleyTerry }
@@ -50,7 +58,8 @@ struct FitBradleyTerry: ParsableCommand {
         let comparisons = try input.required()
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let data = try ComparisonSet.load(contentsOf: url(comparisons))
+        let communicator = try distribution.communicator()
+        let (data, allRecords) = try ComparisonShards.load(comparisons, communicator: communicator, distributed: distribution.distributed)
         let loadSeconds = (clock.now - loadStart).inSeconds
         let l2 = penalty.l2 ?? 0
 
@@ -63,7 +72,18 @@ struct FitBradleyTerry: ParsableCommand {
         let estimator = BradleyTerry(.init(l2Penalty: l2, link: resolvedLink == .thurstone ? .thurstone : .bradleyTerry,
                                            ties: ties.model, solver: solverChoice))
         let fitted: BradleyTerryModel
-        do { fitted = try estimator.fit(data) } catch { throw CLIError("\(comparisons): \(error)") }
+        let merged: ShardedComparisons?
+        do {
+            if distribution.distributed {
+                // Local aggregation, a merge of the unique-pair counts, then the same fit on every rank.
+                let shards = ShardedComparisons.merge(data, ties: estimator.configuration.tieHandling, communicator: communicator)
+                merged = shards
+                fitted = try estimator.fitModel(aggregated: shards.aggregated, items: shards.items, comparisonCount: shards.comparisonCount)
+            } else {
+                merged = nil
+                fitted = try estimator.fit(data)
+            }
+        } catch { throw CLIError("\(comparisons): \(error)") }
         var strengthIntervals: StrengthIntervals? = nil
         let intervals = intervalOptions.kind(default: .none)
         let intervalStart = clock.now
@@ -72,15 +92,23 @@ struct FitBradleyTerry: ParsableCommand {
             case .none: break
             case .hessian: strengthIntervals = try fitted.hessianIntervals(level: intervalOptions.level)
             case .bootstrap:
-                strengthIntervals = try estimator.bootstrapIntervals(data, model: fitted, samples: intervalOptions.samples,
+                // Under --distributed every rank holds all records (validated) and fits its share of the replicates.
+                let spreading = distribution.distributed
+                    ? ReplicateSpreading(rank: communicator.rank, size: communicator.size, reduce: { communicator.allReduceSum(&$0) }) : nil
+                strengthIntervals = try estimator.bootstrapIntervals(allRecords ?? data, model: fitted, samples: intervalOptions.samples,
                                                                      level: intervalOptions.level, seed: seedOptions.seed,
-                                                                     interval: intervalOptions.bootstrapIntervalKind)
+                                                                     interval: intervalOptions.bootstrapIntervalKind, spreading: spreading)
             }
         } catch {
             throw CLIError("\(comparisons): \(error)")
         }
         let intervalSeconds = (clock.now - intervalStart).inSeconds
-        let board = Leaderboard(model: fitted, comparisons: data, intervals: strengthIntervals, topCount: display.top)
+        guard communicator.isRoot else { return }
+        let board = merged.map { Leaderboard(model: fitted, itemTotals: $0.itemTotals, intervals: strengthIntervals, topCount: display.top) }
+            ?? Leaderboard(model: fitted, comparisons: data, intervals: strengthIntervals, topCount: display.top)
+        let itemCount = merged?.items.count ?? data.itemCount
+        let comparisonCount = merged?.comparisonCount ?? data.count
+        let tieCount = merged?.tieCount ?? data.ties.filter { $0 }.count
         let summary = strengthIntervals.map { IntervalSummary(intervals: $0, items: fitted.items) }
 
         if let output {
@@ -102,7 +130,7 @@ struct FitBradleyTerry: ParsableCommand {
                 text += "\nP(row beats column), top \(board.topItems.count):\n" + board.formattedWinProbabilities() + "\n"
             }
             let r = fitted.report
-            text += "\n\(data.itemCount) items, \(data.count) comparisons; log-likelihood \(r.logLikelihood), "
+            text += "\n\(itemCount) items, \(comparisonCount) comparisons; log-likelihood \(r.logLikelihood), "
                 + "\(r.iterations) iterations (\(r.solver.rawValue)), max |gradient| \(r.maxAbsGradient), "
                 + "\(r.converged ? "converged" : "NOT converged: \(snakeCase(r.stopReason.rawValue))")\n"
             print(text, terminator: "")
@@ -120,9 +148,9 @@ struct FitBradleyTerry: ParsableCommand {
             "max_abs_gradient": .number(r.maxAbsGradient),
             "fit_seconds": .number(r.seconds),
             "load_seconds": .number(loadSeconds),
-            "items": .number(Double(data.itemCount)),
-            "comparisons": .number(Double(data.count)),
-            "ties_in_data": .number(Double(data.ties.filter { $0 }.count)),
+            "items": .number(Double(itemCount)),
+            "comparisons": .number(Double(comparisonCount)),
+            "ties_in_data": .number(Double(tieCount)),
             "distinct_pairs": .number(Double(fitted.data.pairCount)),
             "l2": .number(l2),
             "link": .string(resolvedLink.rawValue),
@@ -139,6 +167,11 @@ struct FitBradleyTerry: ParsableCommand {
                 return .object(entry)
             }),
         ]
+        if distribution.distributed {
+            json["ranks"] = .number(Double(communicator.size))
+            json["communication_seconds"] = .number(communicator.communicationSeconds)
+            json["communicated_bytes_per_rank"] = .number(Double(communicator.communicatedBytes))
+        }
         if let nu = fitted.tieParameter { json["tie_parameter"] = .number(nu) }
         if let range = strengthIntervals?.tieInterval {
             json["tie_parameter_interval"] = [.number(range.lowerBound), .number(range.upperBound)]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RewardKit
+import RewardKitMPI
 
 /// `rewardkit fit mixture`: pluralistic reward models (MaxMin-RLHF EM, PAL-A, PAL-B) on feature
 /// pairs with user ids, with per-group fairness and the single Bradley–Terry baseline side by side.
@@ -39,6 +40,7 @@ struct MixtureFit: ParsableCommand {
     @OptionGroup(title: "Model output") var modelOutput: ModelOutputOptions
     @Option(help: ArgumentHelp("Old spelling of --model-out.", visibility: .hidden)) var output: String?
     @OptionGroup(title: "Report") var reportOptions: ReportOptions
+    @OptionGroup(title: "Distributed") var distribution: DistributedOptions
 
     var seed: UInt64 { seedOptions.seed }
     var epochs: Int { training.epochs ?? 20 }
@@ -53,10 +55,30 @@ struct MixtureFit: ParsableCommand {
         if input.testChosen != nil && input.testUsers == nil {
             throw ValidationError("give all of --test-chosen, --test-rejected and --test-users, or none")
         }
+        if distribution.outOfCore || distribution.blockRows != nil {
+            throw ValidationError("fit mixture does not use --out-of-core or --block-rows (under --distributed each rank reads its users' rows)")
+        }
+        if distribution.distributed {
+            guard method == .maxminEM, head == .linear else {
+                throw ValidationError("--distributed fits --method maxmin-em with --head linear (PAL and MLP components are not distributed yet)")
+            }
+            guard input.testChosen != nil else {
+                throw ValidationError("--distributed needs --test-chosen, --test-rejected and --test-users (rank 0 evaluates the held-out pairs)")
+            }
+        }
     }
 
     func run() throws {
-        let train = try input.loadTrain(Double.self)
+        // Under --distributed each rank holds all pairs of its block of users (UserShard).
+        let communicator = try distribution.communicator()
+        let train: FeaturePairs<Double>
+        if distribution.distributed {
+            let (c, r) = try input.requiredFeatures()
+            train = try UserShard.load(chosen: url(c), rejected: url(r), users: url(input.users ?? "users.csv"), communicator: communicator)
+        } else {
+            train = try input.loadTrain(Double.self)
+        }
+        let trainCount = distribution.distributed ? Int(communicator.allReduceSum(Double(train.count)).rounded()) : train.count
         let usersSource = input.users ?? "users.csv"
         let loaded = try input.loadTest(Double.self, known: train.users, dimension: train.dimension, knownSource: usersSource)
         let test = loaded ?? train
@@ -70,6 +92,7 @@ struct MixtureFit: ParsableCommand {
 
         let clock = ContinuousClock()
         let start = clock.now
+        let communicationBefore = (communicator.communicationSeconds, communicator.communicatedBytes)
         var probabilities: [Double]
         var discovered: [Int]
         var trace: [Double]
@@ -80,7 +103,9 @@ struct MixtureFit: ParsableCommand {
             let em = BradleyTerryMixture<Double>(
                 componentCount: components, head: head == .linear ? .linear : .mlp(hiddenSizes: [64]),
                 assignment: .hard, initialization: .kMeansPlusPlus(), restarts: 3, seed: seed)
-            let model = try em.fit(train)
+            let model = distribution.distributed
+                ? try em.fit(shard: train, reduce: { communicator.allReduceSum(&$0) })
+                : try em.fit(train)
             // A user index outside the model's users is scored with the mixing weights.
             probabilities = model.preferenceProbabilities(chosen: test.chosen, rejected: test.rejected, users: test.userIDs!)
             discovered = model.assignments
@@ -123,14 +148,26 @@ struct MixtureFit: ParsableCommand {
         let baseline: [Double]
         switch head {
         case .linear:
-            let fit = try LinearRewardHead<Double>.fit(FeaturePairsView(train),
-                                                       objective: BradleyTerryObjective(l2Penalty: 1e-4 / Double(train.count)))
+            let objective = BradleyTerryObjective(l2Penalty: 1e-4 / Double(trainCount))
+            let fit = distribution.distributed
+                ? try LinearRewardHead<Double>.fit(
+                    terms: AllReducedLinearHeadTerms(local: LinearHeadDesign(FeaturePairsView(train), includesSums: false),
+                                                     localPairCount: train.count, communicator: communicator),
+                    objective: objective)
+                : try LinearRewardHead<Double>.fit(FeaturePairsView(train), objective: objective)
             baseline = fit.head.probabilities(chosen: test.chosen, rejected: test.rejected)
         case .mlp:
             let single = try BradleyTerryMixture<Double>(componentCount: 1, head: .mlp(hiddenSizes: [64]), seed: seed).fit(train)
             baseline = single.preferenceProbabilities(chosen: test.chosen, rejected: test.rejected, users: test.userIDs!)
         }
 
+        guard communicator.isRoot else { return }
+        if distribution.distributed {
+            extra["ranks"] = .number(Double(communicator.size))
+            // In collectives during the fit and the baseline (including waits for the slowest rank).
+            extra["communication_seconds"] = .number(communicator.communicationSeconds - communicationBefore.0)
+            extra["communicated_bytes_per_rank"] = .number(Double(communicator.communicatedBytes - communicationBefore.1))
+        }
         // No report shows a metric of an undefined prediction.
         let sources = loaded == nil ? input.trainSources : input.testSources
         for (predictions, what) in [(probabilities, "\(method.rawValue) model"), (baseline, "baseline")] {
@@ -202,7 +239,7 @@ struct MixtureFit: ParsableCommand {
 
         // The table.
         func f(_ x: Double) -> String { x.isFinite ? String(format: "%.4f", x) : "—" }
-        print("\(method.rawValue), K = \(components), \(head.rawValue) heads; \(train.count) training pairs, \(trainUserCount) users; "
+        print("\(method.rawValue), K = \(components), \(head.rawValue) heads; \(trainCount) training pairs, \(trainUserCount) users; "
               + String(format: "fit %.2f s", fitSeconds))
         print("evaluated on the \(evaluatedOn) pairs (\(test.count))" + (unknownPairs > 0 ? ", \(unknownPairs) of them by users unknown to the training data (population model)" : ""))
         print("  " + "".padded(14) + "model".leftPadded(8) + "baseline".leftPadded(10))

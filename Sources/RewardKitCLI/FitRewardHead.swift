@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RewardKit
+import RewardKitMPI
 
 /// `rewardkit fit reward-head`: fit a linear or MLP Bradley–Terry head on feature pairs.
 struct FitRewardHead: ParsableCommand {
@@ -38,6 +39,7 @@ struct FitRewardHead: ParsableCommand {
     @Option(help: ArgumentHelp("Old spelling of --model-out.", visibility: .hidden)) var output: String?
     @OptionGroup(title: "Report") var reportOptions: ReportOptions
     @Flag(help: "Train in Double precision instead of Float.") var double = false
+    @OptionGroup(title: "Distributed / out of core") var distribution: DistributedOptions
 
     var epochs: Int { training.epochs ?? 3 }
     var batchSize: Int { training.batchSize ?? 256 }
@@ -57,6 +59,14 @@ struct FitRewardHead: ParsableCommand {
         guard center >= 0, temperature > 0 else { throw ValidationError("need --center ≥ 0, --temperature > 0") }
         if head == .mlp, let solver, solver != .adam { throw ValidationError("the MLP head trains with --solver adam") }
         guard Activation(rawValue: activation) != nil else { throw ValidationError("--activation must be relu, gelu or tanh") }
+        if distribution.outOfCore {
+            guard head == .linear, (solver ?? .lbfgs) != .adam else {
+                throw ValidationError("--out-of-core fits the linear head with --solver lbfgs or newton (Adam minibatches are not streamed yet)")
+            }
+        }
+        if distribution.distributed && (solver ?? (head == .linear ? .lbfgs : .adam)) == .adam && training.earlyStoppingPatience != nil {
+            throw ValidationError("--distributed trains Adam minibatches without early stopping (the validation split is not sharded)")
+        }
         guard let sizes = parseHidden(hidden), !sizes.isEmpty else {
             throw ValidationError("--hidden must be positive integers separated by commas, e.g. 256 or 512,128")
         }
@@ -68,52 +78,110 @@ struct FitRewardHead: ParsableCommand {
         if double { try fit(Double.self) } else { try fit(Float.self) }
     }
 
+    /// The head minibatch training starts from: zeros (linear) or the seeded MLP initialization.
+    private func startingHead<S: BLASScalar>(_: S.Type, dimension: Int, objective: BradleyTerryObjective) -> RewardHead<S> {
+        guard head == .mlp else { return .linear(LinearRewardHead(dimension: dimension, objective: objective)) }
+        var rng = SeededGenerator(seed: seed)
+        let activation = Activation(rawValue: activation)!
+        return .mlp(initialization == .pytorch
+            ? MLPRewardHead<S>.pytorchInitialized(inputSize: dimension, hiddenSizes: hiddenSizes!, activation: activation,
+                                                  objective: objective, using: &rng)
+            : MLPRewardHead<S>(inputSize: dimension, hiddenSizes: hiddenSizes!, activation: activation, objective: objective, using: &rng))
+    }
+
     private func fit<S: BLASScalar>(_: S.Type) throws {
-        let train = try input.loadTrain(S.self, margins: marginsPath)
-        let test = try input.loadTest(S.self, known: train.users, dimension: train.dimension, knownSource: input.users ?? "the training data",
+        let objective = BradleyTerryObjective(temperature: temperature, centeringCoefficient: center, l2Penalty: l2)
+        let chosenSolver = solver ?? (head == .linear ? .lbfgs : .adam)
+        let trained: TrainedHead<S>
+        let trainCount: Int, dimension: Int, trainLoss: Double, trainAccuracy: Double
+        var distributionDetails = [String: JSONValue]()
+        if distribution.streamsFeatures {
+            // Streamed (and, under --distributed, sharded) linear fit; every rank takes part, rank 0 reports.
+            let communicator = try distribution.communicator()
+            let (c, r) = try input.requiredFeatures()
+            let rowCount = try NumPyFile.map(url(c)).rowCount
+            let pairs = try MappedFeaturePairs<S>.open(chosen: url(c), rejected: url(r), margins: marginsPath.map(url),
+                                                       rows: communicator.shard(of: rowCount), blockRows: distribution.blockRows)
+            let communicationBefore = (communicator.communicationSeconds, communicator.communicatedBytes)
+            if chosenSolver == .adam {
+                // Minibatches: every rank holds its rows in memory, draws the same batches and all-reduces the gradients.
+                let shard = pairs.block(pairs.rows)
+                let sharding = BatchSharding(globalCount: rowCount, rows: pairs.rows, reduce: { communicator.allReduceSum(&$0) })
+                let config = HeadTrainingConfiguration(objective: objective, epochs: epochs, batchSize: batchSize,
+                                                       learningRate: learningRate, seed: seed)
+                trained = HeadTraining.fitMinibatch(startingHead(S.self, dimension: pairs.dimension, objective: objective),
+                                                    shard: shard, sharding: sharding, configuration: config,
+                                                    observer: communicator.isRoot ? reportOptions.progress("\(head.rawValue) head") : nil)
+            } else {
+                // --out-of-core streams the rows on every evaluation; otherwise each rank builds its shard's design once.
+                let streamed = StreamedLinearHeadDesign(pairs, includesSums: center > 0)
+                func fitSharded(_ local: some LinearHeadObjectiveTerms) throws -> TrainedHead<S> {
+                    try HeadTraining.fitLinearFullBatch(
+                        terms: AllReducedLinearHeadTerms(local: local, localPairCount: pairs.count, communicator: communicator),
+                        solver: chosenSolver == .newton ? .newton : .lbfgs, objective: objective, as: S.self)
+                }
+                trained = distribution.outOfCore ? try fitSharded(streamed) : try fitSharded(streamed.design(of: pairs.rows))
+            }
+            // Time in collectives during the fit (including waits for the slowest rank), and the bytes.
+            distributionDetails = ["ranks": .number(Double(communicator.size)), "block_rows": .number(Double(pairs.blockRows)),
+                                   "communication_seconds": .number(communicator.communicationSeconds - communicationBefore.0),
+                                   "communicated_bytes_per_rank": .number(Double(communicator.communicatedBytes - communicationBefore.1))]
+            // Train metrics over the shards: sums of −log p and of correct pairs, all-reduced.
+            var sums = [0.0, 0.0]
+            pairs.forEachBlock { block in
+                let view = pairs.block(block)
+                let p = trained.head.probabilities(chosen: view.chosen, rejected: view.rejected)
+                sums[0] += PreferenceMetrics.logLoss(probabilities: p) * Double(p.count)
+                sums[1] += PreferenceMetrics.accuracy(probabilities: p) * Double(p.count)
+            }
+            communicator.allReduceSum(&sums)
+            trainCount = rowCount
+            dimension = pairs.dimension
+            trainLoss = sums[0] / Double(trainCount)
+            trainAccuracy = sums[1] / Double(trainCount)
+            guard communicator.isRoot else { return }
+        } else {
+            let train = try input.loadTrain(S.self, margins: marginsPath)
+            let progress = reportOptions.progress("\(head.rawValue) head")
+            var config = HeadTrainingConfiguration(objective: objective, epochs: epochs, batchSize: batchSize,
+                                                   learningRate: learningRate, seed: seed)
+            config.earlyStoppingPatience = training.earlyStoppingPatience
+            config.validationFraction = training.validationFraction ?? 0.1
+            switch (head, chosenSolver) {
+            case (.linear, .lbfgs): trained = try HeadTraining.fitLinearFullBatch(train, solver: .lbfgs, objective: objective)
+            case (.linear, .newton): trained = try HeadTraining.fitLinearFullBatch(train, solver: .newton, objective: objective)
+            case (.linear, .adam), (.mlp, _):
+                trained = try HeadTraining.fitMinibatch(startingHead(S.self, dimension: train.dimension, objective: objective),
+                                                       train, configuration: config, observer: progress)
+            }
+            let trainProbabilities = trained.head.probabilities(chosen: train.chosen, rejected: train.rejected)
+            trainCount = train.count
+            dimension = train.dimension
+            trainLoss = PreferenceMetrics.logLoss(probabilities: trainProbabilities)
+            trainAccuracy = PreferenceMetrics.accuracy(probabilities: trainProbabilities)
+        }
+        // The held-out pairs are small: rank 0 loads them whole.
+        let test = try input.loadTest(S.self, known: UserTable(), dimension: dimension, knownSource: input.users ?? "the training data",
                                        perUserModel: false)
         let testSources = input.testSources
         let groups = try input.loadGroups()
-        let objective = BradleyTerryObjective(temperature: temperature, centeringCoefficient: center, l2Penalty: l2)
-        let chosenSolver = solver ?? (head == .linear ? .lbfgs : .adam)
-        let progress = reportOptions.progress("\(head.rawValue) head")
-        var config = HeadTrainingConfiguration(objective: objective, epochs: epochs, batchSize: batchSize,
-                                               learningRate: learningRate, seed: seed)
-        config.earlyStoppingPatience = training.earlyStoppingPatience
-        config.validationFraction = training.validationFraction ?? 0.1
-        let trained: TrainedHead<S>
-        switch (head, chosenSolver) {
-        case (.linear, .lbfgs): trained = try HeadTraining.fitLinearFullBatch(train, solver: .lbfgs, objective: objective)
-        case (.linear, .newton): trained = try HeadTraining.fitLinearFullBatch(train, solver: .newton, objective: objective)
-        case (.linear, .adam):
-            trained = try HeadTraining.fitMinibatch(.linear(LinearRewardHead(dimension: train.dimension, objective: objective)),
-                                                   train, configuration: config, observer: progress)
-        case (.mlp, _):
-            var rng = SeededGenerator(seed: seed)
-            let mlp = initialization == .pytorch
-                ? MLPRewardHead<S>.pytorchInitialized(inputSize: train.dimension, hiddenSizes: hiddenSizes!,
-                                                      activation: Activation(rawValue: activation)!, objective: objective, using: &rng)
-                : MLPRewardHead<S>(inputSize: train.dimension, hiddenSizes: hiddenSizes!,
-                                   activation: Activation(rawValue: activation)!, objective: objective, using: &rng)
-            trained = try HeadTraining.fitMinibatch(.mlp(mlp), train, configuration: config, observer: progress)
-        }
-        let trainProbabilities = trained.head.probabilities(chosen: train.chosen, rejected: train.rejected)
         var json: [String: JSONValue] = [
             "command": "fit reward-head",
             "head": .string(head.rawValue),
             "initialization": .string(head == .mlp ? initialization.rawValue : "zeros"),
             "solver": .string(chosenSolver.rawValue),
             "dtype": .string(S.self == Float.self ? "float32" : "float64"),
-            "train_pairs": .number(Double(train.count)),
-            "dimension": .number(Double(train.dimension)),
+            "train_pairs": .number(Double(trainCount)),
+            "dimension": .number(Double(dimension)),
             "parameters": .number(Double(trained.head.parameterCount)),
-            "train_loss": .number(PreferenceMetrics.logLoss(probabilities: trainProbabilities)),
-            "train_accuracy": .number(PreferenceMetrics.accuracy(probabilities: trainProbabilities)),
+            "train_loss": .number(trainLoss),
+            "train_accuracy": .number(trainAccuracy),
             "fit_seconds": .number(trained.seconds),
             "pairs_per_second": .number(trained.pairsPerSecond),
             "objective": .object(["temperature": .number(temperature), "centering_coefficient": .number(center), "l2_penalty": .number(l2)]),
         ]
         for (key, value) in trained.details { json[key] = value }
+        for (key, value) in distributionDetails { json[key] = value }
         if let stop = json["stop_reason"]?.stringValue { json["stop_reason"] = .string(snakeCase(stop)) }
         json["test_accuracy"] = .null
         json["test_log_loss"] = .null
@@ -139,7 +207,7 @@ struct FitRewardHead: ParsableCommand {
         }
         if let safetensors = modelOutput.safetensors { try trained.head.exportSafeTensors(to: url(safetensors)) }
         try reportOptions.write(.object(json))
-        print("\(head.rawValue) head (\(chosenSolver.rawValue)), \(train.count) pairs × \(train.dimension) features, \(trained.head.parameterCount) parameters")
+        print("\(head.rawValue) head (\(chosenSolver.rawValue)), \(trainCount) pairs × \(dimension) features, \(trained.head.parameterCount) parameters")
         print(String(format: "  fit %.3f s, %.0f pairs/s, train loss %.4f", trained.seconds, trained.pairsPerSecond,
                      json["train_loss"]!.doubleValue!))
         if let accuracy = json["test_accuracy"]?.doubleValue, let logLoss = json["test_log_loss"]?.doubleValue,

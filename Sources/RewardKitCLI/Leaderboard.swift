@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RewardKit
+import RewardKitMPI
 
 /// `rewardkit leaderboard`: arena ratings with optional style control, an Elo scale with an anchor,
 /// and fast bootstrap intervals.
@@ -43,9 +44,21 @@ struct LeaderboardCommand: ParsableCommand {
     @Option(help: "Write leaderboard.svg and win-probabilities.svg into this directory.") var svg: String?
     @OptionGroup(title: "Model output") var modelOutput: ModelOutputOptions
     @OptionGroup(title: "Report") var reportOptions: ReportOptions
+    @OptionGroup(title: "Distributed") var distribution: DistributedOptions
 
     func validate() throws {
         _ = try input.required()
+        if distribution.outOfCore || distribution.blockRows != nil {
+            throw ValidationError("leaderboard does not use --out-of-core or --block-rows (they stream feature files)")
+        }
+        if distribution.distributed {
+            guard covariates == nil else {
+                throw ValidationError("--distributed ranks without --covariates (style-control covariates are not merged over ranks yet)")
+            }
+            if intervalOptions.kind(default: .hessian) == .bootstrap && (input.comparisons ?? "").contains("{rank}") {
+                throw ValidationError("--distributed bootstrap intervals resample all records: give one --comparisons file that every rank reads, not per-rank {rank} files")
+            }
+        }
         guard eloBase.isFinite else { throw ValidationError("--elo-base must be finite") }
         guard display.top >= 2 else { throw ValidationError("--top must be ≥ 2") }
     }
@@ -71,20 +84,35 @@ struct LeaderboardCommand: ParsableCommand {
             anchorItem = String(anchor[..<eq])
             anchorRating = value
         }
+        let estimator = BradleyTerry(.init(l2Penalty: l2, ties: ties.model))
+        let communicator = try distribution.communicator()
         let battles: ArenaBattles
+        // Under --distributed: this rank's records, the merged counts and item totals, and (one file) all records.
+        var merged: ShardedComparisons?
+        var allRecords: ComparisonSet?
         do {
-            if specifications.isEmpty {
+            if distribution.distributed {
+                let (local, all) = try ComparisonShards.load(comparisons, communicator: communicator, distributed: true)
+                merged = ShardedComparisons.merge(local, ties: estimator.configuration.tieHandling, communicator: communicator)
+                allRecords = all
+                battles = ArenaBattles(local)
+            } else if specifications.isEmpty {
                 battles = ArenaBattles(try ComparisonSet.load(contentsOf: URL(fileURLWithPath: comparisons)))
             } else {
                 battles = try ArenaBattles(csvFile: URL(fileURLWithPath: comparisons), covariates: specifications,
                                            normalization: normalize)
             }
         } catch {
-            throw fail(error.description)
+            throw fail(String(describing: error))
         }
-        let estimator = BradleyTerry(.init(l2Penalty: l2, ties: ties.model))
         let model: BradleyTerryModel
-        do { model = try estimator.fit(battles) } catch { throw fail("\(comparisons): \(error.description)") }
+        do {
+            if let merged {
+                model = try estimator.fitModel(aggregated: merged.aggregated, items: merged.items, comparisonCount: merged.comparisonCount)
+            } else {
+                model = try estimator.fit(battles)
+            }
+        } catch { throw fail("\(comparisons): \(error.description)") }
 
         var anchorStrength: Double? = nil
         if let anchorItem {
@@ -103,15 +131,24 @@ struct LeaderboardCommand: ParsableCommand {
             let clock = ContinuousClock(), started = clock.now
             defer { bootstrapSeconds = (clock.now - started).inSeconds }
             do {
-                result = try estimator.bootstrapIntervals(battles, model: model, samples: intervalOptions.samples, level: level,
-                                                          seed: seed, interval: intervalOptions.bootstrapIntervalKind)
+                if distribution.distributed, let allRecords {
+                    // Every rank holds all records; each fits its share of the replicates.
+                    let spreading = ReplicateSpreading(rank: communicator.rank, size: communicator.size,
+                                                       reduce: { communicator.allReduceSum(&$0) })
+                    result = try estimator.bootstrapIntervals(allRecords, model: model, samples: intervalOptions.samples, level: level,
+                                                              seed: seed, interval: intervalOptions.bootstrapIntervalKind, spreading: spreading)
+                } else {
+                    result = try estimator.bootstrapIntervals(battles, model: model, samples: intervalOptions.samples, level: level,
+                                                              seed: seed, interval: intervalOptions.bootstrapIntervalKind)
+                }
             } catch {
                 throw fail("\(comparisons): \(error.description)")
             }
         }
+        guard communicator.isRoot else { return }
         let shown = intervalKind == .none ? nil : (result ?? hessian)
-        let board = Leaderboard(model: model, comparisons: battles.comparisons, intervals: shown,
-                                conversion: conversion, topCount: top)
+        let board = merged.map { Leaderboard(model: model, itemTotals: $0.itemTotals, intervals: shown, conversion: conversion, topCount: top) }
+            ?? Leaderboard(model: model, comparisons: battles.comparisons, intervals: shown, conversion: conversion, topCount: top)
         let summary = shown.map { IntervalSummary(intervals: $0, items: model.items) }
 
         if let output {
@@ -156,6 +193,11 @@ struct LeaderboardCommand: ParsableCommand {
                 "interval_method": .string(snakeCase(board.intervalMethod)), "level": .number(level),
                 "normalization": .string(normalize.rawValue),
             ]
+            if distribution.distributed {
+                json["ranks"] = .number(Double(communicator.size))
+                json["communication_seconds"] = .number(communicator.communicationSeconds)
+                json["communicated_bytes_per_rank"] = .number(Double(communicator.communicatedBytes))
+            }
             for (key, value) in summary?.json ?? [:] where key != "interval_method" { json[key] = value }
             json["ratings"] = .array(board.entries.map { e in
                 var entry: [String: JSONValue] = ["rank": .number(Double(e.rank)), "item": .string(e.item), "rating": .number(e.rating),

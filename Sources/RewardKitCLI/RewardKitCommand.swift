@@ -29,6 +29,7 @@ struct RewardKitCommand: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            DistributedJob.finish()
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {
@@ -39,6 +40,8 @@ struct RewardKitCommand: ParsableCommand {
             }
             if code == .failure {
                 // The program's own errors (DataError, ModelFileError, a family's fit error, CLIError).
+                // Under --distributed: `error: rank R: …` and MPI_Abort, so no rank hangs.
+                DistributedJob.abortIfDistributed(message: message(of: error))
                 printError("error: \(message(of: error))")
                 Foundation.exit(1)
             }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import RewardKit
+import RewardKitMPI
+import Synchronization
 
 // The option groups every subcommand shares (Docs/CLI.md has the subcommand × option table).
 // A group's option means the same in every command that includes it; a command rejects, with an
@@ -281,3 +283,64 @@ func printError(_ text: String) {
 
 extension CovariateNormalization: ExpressibleByArgument {}
 extension StrengthIntervals.BootstrapInterval: ExpressibleByArgument {}
+
+// MARK: Distributed and out-of-core runs
+
+/// `--distributed` (data-parallel over the ranks of `mpirun`), `--out-of-core` and `--block-rows`
+/// (stream memory-mapped `.npy` files in row blocks). Docs/Distributed.md has the setup.
+struct DistributedOptions: ParsableArguments {
+    @Flag(help: "Run data-parallel over the processes of `mpirun -np N` (Open MPI): each rank reads its shard, sums are all-reduced, rank 0 writes the outputs.")
+    var distributed = false
+    @Flag(help: "Stream the feature .npy files memory-mapped in row blocks on every pass instead of holding them in memory (linear head, lbfgs/newton); with --distributed, each rank streams its rows.")
+    var outOfCore = false
+    @Option(help: "Rows per block when streaming features (default: 32 MiB of one matrix's rows).") var blockRows: Int?
+
+    func validate() throws {
+        if let blockRows, blockRows < 1 { throw ValidationError("--block-rows must be at least 1") }
+    }
+
+    /// Whether features are streamed from memory-mapped files.
+    var streamsFeatures: Bool { distributed || outOfCore }
+
+    /// The communicator of this run: Open MPI's world under --distributed (a usage error when
+    /// Open MPI cannot be loaded), else the one-process group.
+    func communicator() throws -> any Communicator {
+        guard distributed else { return SingleProcessCommunicator() }
+        return try DistributedJob.start()
+    }
+}
+
+/// The Open MPI job of this process, once --distributed started it: failures end every rank
+/// (`MPI_Abort`) with `error: rank R: …`, success finalizes MPI.
+enum DistributedJob {
+    private static let current = Mutex<MPICommunicator?>(nil)
+
+    /// Initializes MPI (once) and returns the world communicator.
+    static func start() throws -> MPICommunicator {
+        if let existing = current.withLock({ $0 }) { return existing }
+        let communicator: MPICommunicator
+        do { communicator = try MPICommunicator() } catch {
+            throw CLIError("--distributed: \(error.detail)")
+        }
+        current.withLock { $0 = communicator }
+        return communicator
+    }
+
+    /// The running job's communicator, if any.
+    static var communicator: MPICommunicator? { current.withLock { $0 } }
+
+    /// Ends a failed run: with a job of several ranks, the message names the rank and the job is
+    /// aborted so that no rank waits in a collective; otherwise nil (the caller exits as usual).
+    static func abortIfDistributed(message: String) {
+        guard let communicator else { return }
+        guard communicator.size > 1 else {
+            communicator.finalize()
+            return
+        }
+        printError("error: rank \(communicator.rank): \(message)")
+        communicator.abort(code: 1)
+    }
+
+    /// Finalizes MPI after a successful run.
+    static func finish() { communicator?.finalize() }
+}

@@ -10,7 +10,7 @@ import RewardKitInternals
 /// ``BradleyTerryObjective`` needs only these matrices — one matrix and one pass over the data per
 /// evaluation when there is no centering. Building the design is the only copy of the data a
 /// full-batch fit makes.
-public struct LinearHeadDesign<Scalar: BLASScalar>: Sendable {
+public struct LinearHeadDesign<Scalar: BLASScalar>: LinearHeadObjectiveTerms {
     /// `[n, d]` differences `x_c − x_r`.
     public let differences: Tensor<Scalar>
     /// `[n, d]` sums `x_c + x_r` (only when centering is used).
@@ -24,6 +24,8 @@ public struct LinearHeadDesign<Scalar: BLASScalar>: Sendable {
     public var count: Int { differences.rowCount }
     /// The feature dimension d.
     public var dimension: Int { differences.columnCount }
+    /// The number of pairs n (the same as ``count``).
+    public var pairCount: Int { count }
 
     /// Builds the design from pairs; `includesSums` must be true for a centered objective.
     public init(_ pairs: FeaturePairsView<Scalar>, includesSums: Bool) {
@@ -52,8 +54,8 @@ public struct LinearHeadDesign<Scalar: BLASScalar>: Sendable {
     /// Rows whose gradient terms accumulate in `Scalar` before they are added into Double.
     static var flushRows: Int { 128 }
 
-    /// `L(w)` of `objective` and, when `gradient` is given, `∇L(w)` — in Double, from one pass over
-    /// the data, row by row (two workers from `parallelThreshold` pairs on): for each row
+    /// The data terms of ``LinearHeadObjectiveTerms`` from one pass over the design, row by row
+    /// (two workers from `parallelThreshold` pairs on): for each row
     /// `uᵢ = dᵢ·w` (and `vᵢ = sᵢ·w`) by BLAS `dot`, the loss and coefficients in Double, then
     /// `g += aᵢ·dᵢ (+ eᵢ·sᵢ)` by `axpy` while the row is still in L1. The design is read once per
     /// evaluation, by both cores, and the per-row transcendentals run in parallel too (on W2's
@@ -61,21 +63,25 @@ public struct LinearHeadDesign<Scalar: BLASScalar>: Sendable {
     /// with the per-row work on one thread). Gradient terms accumulate in `Scalar` for
     /// `flushRows` rows, then in Double; the loss accumulates in Double.
     ///
-    /// With `zᵢ = (uᵢ − mᵢ)/τ`: `L = (1/n)Σ ωᵢ[softplus(−zᵢ) + c·vᵢ²] + (λ/2)‖w‖²` and
-    /// `∇L = (1/n)Σ ωᵢ[−σ(−zᵢ)/τ·dᵢ + 2c·vᵢ·sᵢ] + λ·w`.
+    /// With `zᵢ = (uᵢ − mᵢ)/τ` and scale `s`: `s·Σ ωᵢ[softplus(−zᵢ) + c·vᵢ²]` and its gradient
+    /// `s·Σ ωᵢ[−σ(−zᵢ)/τ·dᵢ + 2c·vᵢ·sᵢ]`. ``value(at:objective:gradient:)`` (s = 1/n, plus
+    /// `(λ/2)‖w‖²`) is the full-batch objective.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func value(at w: [Double], objective: BradleyTerryObjective, gradient: inout [Double]?) -> Double {
+    public func dataTerms(at w: [Double], objective: BradleyTerryObjective, scale: Double, gradient: inout [Double]?) -> Double {
         let n = count, d = dimension
-        precondition(w.count == d, "LinearHeadDesign.value: \(w.count) weights for dimension \(d)")
+        precondition(w.count == d, "LinearHeadDesign.dataTerms: \(w.count) weights for dimension \(d)")
         precondition(objective.centeringCoefficient == 0 || sums != nil,
                      "LinearHeadDesign: a centered objective needs the design built with includesSums: true")
+        guard n > 0 else {
+            if gradient != nil { gradient = [Double](repeating: 0, count: d) }
+            return 0
+        }
         let workers = n >= Self.parallelThreshold ? Swift.max(1, Swift.min(2, ProcessInfo.processInfo.activeProcessorCount)) : 1
         let wantsGradient = gradient != nil
         let ws = w.map { Scalar($0) }
         let inverseTau = 1 / objective.temperature
         let c = objective.centeringCoefficient
-        let scale = 1 / Double(n)
         let totals = UnsafeMutableBufferPointer<Double>.allocate(capacity: workers)
         let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: workers * d)
         defer { totals.deallocate(); partials.deallocate() }
@@ -129,31 +135,26 @@ public struct LinearHeadDesign<Scalar: BLASScalar>: Sendable {
                 }
             }
         }
-        var value = totals.reduce(0, +) * scale
-        let lambda = objective.l2Penalty
-        var squares = 0.0
-        for j in 0..<d { squares += w[j] * w[j] }
-        value += 0.5 * lambda * squares
+        let value = totals.reduce(0, +) * scale
         if wantsGradient {
             var g = [Double](repeating: 0, count: d)
             for worker in 0..<workers { for j in 0..<d { g[j] += partials[worker * d + j] } }
-            for j in 0..<d { g[j] += lambda * w[j] }
             gradient = g
         }
         return value
     }
 
-    /// The Hessian `(1/n)Σ ωᵢ[σ(zᵢ)σ(−zᵢ)/τ²·dᵢdᵢᵀ + 2c·sᵢsᵢᵀ] + λI` in Double, accumulated by
-    /// `dsyrk` over blocks of rows scaled by the square roots of the coefficients.
+    /// The data Hessian `s·Σ ωᵢ[σ(zᵢ)σ(−zᵢ)/τ²·dᵢdᵢᵀ + 2c·sᵢsᵢᵀ]` in Double, accumulated by
+    /// `dsyrk` over blocks of rows scaled by the square roots of the coefficients
+    /// (``hessian(at:objective:)``: s = 1/n, plus λI).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func hessian(at w: [Double], objective: BradleyTerryObjective) -> Tensor<Double> {
+    public func dataHessian(at w: [Double], objective: BradleyTerryObjective, scale: Double) -> [Double] {
         let n = count, d = dimension
-        precondition(w.count == d, "LinearHeadDesign.hessian: \(w.count) weights for dimension \(d)")
+        precondition(w.count == d, "LinearHeadDesign.dataHessian: \(w.count) weights for dimension \(d)")
         let centering = objective.centeringCoefficient > 0
         let ws = Tensor<Scalar>(shape: [d], scalars: w.map { Scalar($0) })
         let inverseTau = 1 / objective.temperature
-        let scale = 1 / Double(n)
         var h = [Double](repeating: 0, count: d * d)
         let block = Self.blockRows
         var u = [Scalar](repeating: 0, count: block)
@@ -197,12 +198,11 @@ public struct LinearHeadDesign<Scalar: BLASScalar>: Sendable {
             }
             start += rows
         }
-        // syrk filled the lower triangle; mirror it and add λI.
+        // syrk filled the lower triangle; mirror it.
         for i in 0..<d {
             for j in (i + 1)..<d { h[i * d + j] = h[j * d + i] }
-            h[i * d + i] += objective.l2Penalty
         }
-        return Tensor(shape: [d, d], scalars: h)
+        return h
     }
 }
 

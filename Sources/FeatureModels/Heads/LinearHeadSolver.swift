@@ -122,7 +122,18 @@ extension LinearRewardHead {
         design: LinearHeadDesign<Scalar>, solver: LinearHeadSolver = .lbfgs,
         objective: BradleyTerryObjective = BradleyTerryObjective(), start: [Double]? = nil
     ) throws(LinearHeadFitError) -> LinearHeadFit<Scalar> {
-        guard design.count > 0 else { throw .emptyData }
+        try fit(terms: design, solver: solver, objective: objective, start: start)
+    }
+
+    /// Fits from any source of the objective's data terms: an in-memory ``LinearHeadDesign``, a
+    /// ``StreamedLinearHeadDesign`` over memory-mapped files (out of core), or the all-reduced
+    /// terms of a sharded fit. The solver only sees values, gradients and Hessians, so every
+    /// source gives the in-memory result up to the order of summation.
+    public static func fit(
+        terms design: some LinearHeadObjectiveTerms, solver: LinearHeadSolver = .lbfgs,
+        objective: BradleyTerryObjective = BradleyTerryObjective(), start: [Double]? = nil
+    ) throws(LinearHeadFitError) -> LinearHeadFit<Scalar> {
+        guard design.pairCount > 0 else { throw .emptyData }
         let d = design.dimension
         let x0 = start ?? [Double](repeating: 0, count: d)
         precondition(x0.count == d, "LinearRewardHead.fit: start has \(x0.count) weights for dimension \(d)")
@@ -196,7 +207,7 @@ extension LinearRewardHead {
     /// typed ``LinearHeadFitError``: a non-finite objective, gradient, Hessian or step is
     /// ``LinearHeadFitError/nonFiniteObjective``.
     static func newton(
-        design: LinearHeadDesign<Scalar>, objective: BradleyTerryObjective, start: [Double],
+        design: some LinearHeadObjectiveTerms, objective: BradleyTerryObjective, start: [Double],
         gradientTolerance: Double, maximumIterations: Int
     ) throws(LinearHeadFitError) -> LinearHeadFit<Scalar> {
         let d = start.count

@@ -133,12 +133,53 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
         return result
     }
 
+    /// Fits one shard of a data-parallel fit: `pairs` holds every pair of the users this process
+    /// owns (user ids index the full `pairs.users` table, shared by all shards), and `reduce`
+    /// replaces a buffer by its elementwise sum over the shards (an MPI all-reduce). Linear heads
+    /// only.
+    ///
+    /// The E-step sums `ℓ_uk` per user locally (a user's pairs are all on one shard) and reduces
+    /// the U×K matrix, so every shard computes the same responsibilities, mixing weights and
+    /// objective as one process; each M-step Newton iteration reduces the weighted objective of
+    /// every trial step (1 value), the gradient (d) and the Hessian (d²); the k-means++ start reduces
+    /// the users' pair counts and normalized mean differences (U·(d + 1) values). Every shard ends
+    /// with the same model, equal to ``fit(_:)`` on all pairs up to the order of summation.
+    public func fit<T: BLASScalar>(shard pairs: FeaturePairs<T>, reduce: @escaping (inout [Double]) -> Void)
+        throws(DataError) -> BradleyTerryMixtureModel<Scalar> {
+        precondition(head == .linear, "BradleyTerryMixture.fit(shard:reduce:) fits linear heads only")
+        let ids = try pairs.requireUserIDs("the EM mixture")
+        try pairs.checkMagnitude(limit: Swift.min(FeaturePairs<T>.magnitudeLimit, T(FeaturePairs<Scalar>.magnitudeLimit)))
+        let sorted = UserSortedPairs<Scalar>(chosen: pairs.chosen, rejected: pairs.rejected, users: ids, userCount: pairs.users.count,
+                                             keepResponses: false)
+        var best: BradleyTerryMixtureModel<Scalar>?
+        var finals = [Scalar]()
+        for restart in 0..<restarts {
+            var generator = SeededGenerator(seed: seed &+ UInt64(restart))
+            let model = run(sorted, users: pairs.users, using: &generator, reduce: reduce)
+            finals.append(model.logLikelihoodTrace.last ?? -Scalar.infinity)
+            if best == nil || (model.logLikelihoodTrace.last ?? -Scalar.infinity) > (best!.logLikelihoodTrace.last ?? -Scalar.infinity) {
+                best = model
+            }
+        }
+        var result = best!
+        result.restartObjectives = finals
+        return result
+    }
+
     // MARK: EM
 
-    func run(_ data: UserSortedPairs<Scalar>, users: UserTable, using generator: inout SeededGenerator)
-        -> BradleyTerryMixtureModel<Scalar> {
+    /// `values` summed over the shards by `reduce` (through Double), or unchanged in one process.
+    static func reduced(_ values: [Scalar], _ reduce: ((inout [Double]) -> Void)?) -> [Scalar] {
+        guard let reduce else { return values }
+        var buffer = values.map { Double($0) }
+        reduce(&buffer)
+        return buffer.map { Scalar($0) }
+    }
+
+    func run(_ data: UserSortedPairs<Scalar>, users: UserTable, using generator: inout SeededGenerator,
+             reduce: ((inout [Double]) -> Void)? = nil) -> BradleyTerryMixtureModel<Scalar> {
         let K = componentCount, U = data.userCount, d = data.dimension
-        var gamma = initialResponsibilities(data, using: &generator)
+        var gamma = initialResponsibilities(data, using: &generator, reduce: reduce)
         var components: [MLP<Scalar>] = (0..<K).map { _ in
             switch head {
             case .linear:
@@ -158,7 +199,7 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
             // M-step: each component on its users' pairs, weighted by γ_uk; π_k = mean_u γ_uk.
             var stepIterations = 0
             for k in 0..<K {
-                stepIterations += mStep(component: &components[k], k: k, gamma: gamma, data: data, stacked: stacked)
+                stepIterations += mStep(component: &components[k], k: k, gamma: gamma, data: data, stacked: stacked, reduce: reduce)
             }
             mStepIterations.append(stepIterations)
             for k in 0..<K {
@@ -167,7 +208,8 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
                 pi[k] = U > 0 ? s / Scalar(U) : 1 / Scalar(K)
             }
             // E-step.
-            let ell = userLogLikelihoods(components, data: data)
+            var ell = userLogLikelihoods(components, data: data)
+            if reduce != nil { ell = Tensor(shape: ell.shape, scalars: Self.reduced(ell.scalars, reduce)) }
             let (newGamma, objective) = eStep(ell, pi: pi)
             gamma = newGamma
             var penalty: Scalar = 0
@@ -187,7 +229,7 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
 
     /// One component's weighted refit; returns the solver iterations.
     func mStep(component: inout MLP<Scalar>, k: Int, gamma: Tensor<Scalar>, data: UserSortedPairs<Scalar>,
-               stacked: Tensor<Scalar>?) -> Int {
+               stacked: Tensor<Scalar>?, reduce: ((inout [Double]) -> Void)? = nil) -> Int {
         let K = componentCount
         let allOnes = (0..<data.userCount).allSatisfy { gamma.scalars[$0 * K + k] == 1 }
         let rows: [Int]? = allOnes ? nil : data.rows { gamma.scalars[$0 * K + k] > 0 }
@@ -199,7 +241,8 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
             var w = component.layers[0].weight.scalars
             let outcome = WeightedBradleyTerryFit.newton(
                 differences: D, weights: weights, weight: &w, l2Penalty: l2Penalty,
-                maximumIterations: maximumMStepIterations, gradientTolerance: mStepGradientTolerance)
+                maximumIterations: maximumMStepIterations, gradientTolerance: mStepGradientTolerance,
+                reduce: reduce.map { r in { (values: [Scalar]) in Self.reduced(values, r) } })
             component.parameters = [Tensor(shape: [w.count, 1], scalars: w)]
             return outcome.iterations
         case .mlp:
@@ -263,11 +306,15 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
     }
 
     /// γ⁰ from ``initialization``.
-    func initialResponsibilities(_ data: UserSortedPairs<Scalar>, using generator: inout SeededGenerator) -> Tensor<Scalar> {
+    func initialResponsibilities(_ data: UserSortedPairs<Scalar>, using generator: inout SeededGenerator,
+                                 reduce: ((inout [Double]) -> Void)? = nil) -> Tensor<Scalar> {
         let K = componentCount, U = data.userCount, d = data.dimension
         var gamma = Tensor<Scalar>.zeros(shape: [U, K])
         func setOneHot(_ u: Int, _ k: Int) { gamma.scalars[u * K + k] = 1 }
-        let active = (0..<U).map { data.userOffsets[$0 + 1] > data.userOffsets[$0] }
+        let localActive = (0..<U).map { data.userOffsets[$0 + 1] > data.userOffsets[$0] }
+        // Sharded: a user is active when some shard holds pairs of it.
+        let active = reduce == nil ? localActive
+            : Self.reduced(localActive.map { $0 ? 1 : 0 }, reduce).map { $0 > 0 }
         switch initialization {
         case .roundRobin:
             for u in 0..<U { setOneHot(u, u % K) }
@@ -283,7 +330,8 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
                 }
             }
         case .kMeansPlusPlus(let runs):
-            let activeUsers = (0..<U).filter { active[$0] }
+            // Sharded: each shard fills the rows of its own users; the reduction assembles them.
+            let activeUsers = (0..<U).filter { reduce == nil ? active[$0] : localActive[$0] }
             var means = Tensor<Scalar>.zeros(shape: [activeUsers.count, d])
             data.differences.scalars.withUnsafeBufferPointer { D in
                 means.scalars.withUnsafeMutableBufferPointer { M in
@@ -298,8 +346,17 @@ public struct BradleyTerryMixture<Scalar: BLASScalar>: Sendable {
                     }
                 }
             }
-            let labels = KMeans.cluster(means, k: K, runs: Swift.max(runs, 1), using: &generator)
-            for (row, u) in activeUsers.enumerated() { setOneHot(u, labels[row]) }
+            var points = means
+            var pointUsers = activeUsers
+            if reduce != nil {
+                var all = [Scalar](repeating: 0, count: U * d)
+                for (row, u) in activeUsers.enumerated() { for j in 0..<d { all[u * d + j] = means.scalars[row * d + j] } }
+                all = Self.reduced(all, reduce)
+                pointUsers = (0..<U).filter { active[$0] }
+                points = Tensor(shape: [pointUsers.count, d], scalars: pointUsers.flatMap { all[($0 * d)..<($0 * d + d)] })
+            }
+            let labels = KMeans.cluster(points, k: K, runs: Swift.max(runs, 1), using: &generator)
+            for (row, u) in pointUsers.enumerated() { setOneHot(u, labels[row]) }
         }
         for u in 0..<U where !active[u] {
             for k in 0..<K { gamma.scalars[u * K + k] = 1 / Scalar(K) }

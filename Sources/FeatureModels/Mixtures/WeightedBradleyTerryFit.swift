@@ -28,11 +28,15 @@ enum WeightedBradleyTerryFit {
     /// reuses `Dp`, so a trial costs O(n)). Stops when `max|∇J| ≤ gradientTolerance`, when the
     /// Newton decrement `−∇Jᵀp/2` of the step just taken is below `1e-12·max(1, |J|)` (the step
     /// then lands within O(decrement²) of the optimum), or after `maximumIterations` steps.
+    ///
+    /// With `reduce` (a sharded fit: `D` holds this shard's rows), the data sums of `J`, `∇J` and
+    /// `∇²J` are replaced by their sums over the shards, so every shard takes the same steps.
     @_specialize(where Scalar == Double)
     @_specialize(where Scalar == Float)
     static func newton<Scalar: BLASScalar>(
         differences D: Tensor<Scalar>, weights c: [Scalar], weight w: inout [Scalar],
-        l2Penalty lambda: Scalar, maximumIterations: Int, gradientTolerance: Scalar
+        l2Penalty lambda: Scalar, maximumIterations: Int, gradientTolerance: Scalar,
+        reduce: (([Scalar]) -> [Scalar])? = nil
     ) -> Outcome<Scalar> {
         let n = D.rowCount, d = D.columnCount
         precondition(c.count == n && w.count == d, "newton: \(n)×\(d) rows, \(c.count) weights, \(w.count) parameters")
@@ -40,6 +44,7 @@ enum WeightedBradleyTerryFit {
         func objective(_ margins: [Scalar], _ params: [Scalar]) -> Scalar {
             var total: Scalar = 0
             for i in 0..<n where c[i] > 0 { total += c[i] * Scalar.softplus(-margins[i]) }
+            if let reduce { total = reduce([total])[0] }
             var norm2: Scalar = 0
             for v in params { norm2 += v * v }
             return total + lambda / 2 * norm2
@@ -52,6 +57,7 @@ enum WeightedBradleyTerryFit {
             // Gradient.
             for i in 0..<n { residual[i] = -c[i] * Scalar.sigmoid(-z[i]) }
             var g = n > 0 ? D.matvec(Tensor(residual), transposed: true).scalars : [Scalar](repeating: 0, count: d)
+            if let reduce { g = reduce(g) }
             for j in 0..<d { g[j] += lambda * w[j] }
             var gmax: Scalar = 0
             for v in g { gmax = Swift.max(gmax, Swift.abs(v)) }
@@ -62,8 +68,14 @@ enum WeightedBradleyTerryFit {
                 let s = Scalar.sigmoid(z[i])
                 h[i] = (c[i] * s * (1 - s)).squareRoot()
             }
-            scaleRows(D, by: h, into: &scaled)
-            var H = scaled.gram()
+            var H: Tensor<Scalar>
+            if n > 0 {
+                scaleRows(D, by: h, into: &scaled)
+                H = scaled.gram()
+            } else {
+                H = Tensor.zeros(shape: [d, d])
+            }
+            if let reduce { H = Tensor(shape: [d, d], scalars: reduce(H.scalars)) }
             for j in 0..<d { H[j, j] += lambda }
             let negativeGradient = Tensor(g.map { -$0 })
             var p = regularizedNewtonStep(H, negativeGradient: negativeGradient) ?? negativeGradient.scalars

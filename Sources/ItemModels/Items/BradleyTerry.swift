@@ -150,11 +150,27 @@ public struct BradleyTerry: Sendable {
         try configuration.validate()
         if comparisons.itemCount < 2 { throw .tooFewItems(comparisons.itemCount) }
         let data = AggregatedComparisons(comparisons, ties: configuration.tieHandling)
+        return try fitModel(aggregated: data, items: comparisons.items, comparisonCount: comparisons.count, since: start)
+    }
+
+    /// Fits the model to counts already aggregated with this configuration's
+    /// ``Configuration/tieHandling`` (for example merged from the shards of a distributed job);
+    /// `comparisonCount` is the number of records they came from. The same fit as
+    /// ``fit(_:)`` on the records.
+    public func fitModel(aggregated data: AggregatedComparisons, items: [String], comparisonCount: Int)
+        throws(BradleyTerryError) -> BradleyTerryModel {
+        try configuration.validate()
+        if items.count < 2 { throw .tooFewItems(items.count) }
+        return try fitModel(aggregated: data, items: items, comparisonCount: comparisonCount, since: ContinuousClock().now)
+    }
+
+    private func fitModel(aggregated data: AggregatedComparisons, items: [String], comparisonCount: Int,
+                          since start: ContinuousClock.Instant) throws(BradleyTerryError) -> BradleyTerryModel {
         if data.pairCount == 0 { throw .emptyData }
-        var (solution, report) = try fit(aggregated: data, items: comparisons.items, initial: nil)
-        report.seconds = (clock.now - start).inSeconds
-        return BradleyTerryModel(items: comparisons.items, parameters: solution, configuration: configuration,
-                                 report: report, data: data, comparisonCount: comparisons.count)
+        var (solution, report) = try fit(aggregated: data, items: items, initial: nil)
+        report.seconds = (ContinuousClock().now - start).inSeconds
+        return BradleyTerryModel(items: items, parameters: solution, configuration: configuration,
+                                 report: report, data: data, comparisonCount: comparisonCount)
     }
 
     /// Fits aggregated counts (with or without covariates); returns the parameter vector

@@ -66,7 +66,16 @@ public struct Leaderboard: Sendable {
     public init(model: BradleyTerryModel, comparisons: ComparisonSet, intervals: StrengthIntervals? = nil,
                 conversion: RatingConversion = RatingConversion(scale: .logit), topCount: Int = 10) {
         precondition(model.items == comparisons.items, "leaderboard: the model was fitted to other items")
-        let totals = comparisons.itemTotals()
+        self.init(model: model, itemTotals: comparisons.itemTotals(), intervals: intervals, conversion: conversion, topCount: topCount)
+    }
+
+    /// Builds the leaderboard from per-item weighted totals (``ComparisonSet/itemTotals()``, indexed
+    /// like `model.items`) instead of the records, for data that is not in one process (sharded fits).
+    public init(model: BradleyTerryModel, itemTotals totals: (wins: [Double], losses: [Double], ties: [Double]),
+                intervals: StrengthIntervals? = nil, conversion: RatingConversion = RatingConversion(scale: .logit),
+                topCount: Int = 10) {
+        precondition(totals.wins.count == model.items.count && totals.losses.count == model.items.count
+                     && totals.ties.count == model.items.count, "leaderboard: \(totals.wins.count) item totals for \(model.items.count) items")
         let order = model.ranking
         entries = order.enumerated().map { rank, i in
             Entry(rank: rank + 1, item: model.items[i], strength: model.strengths[i],

@@ -178,19 +178,26 @@ extension BradleyTerry {
     ///   level outside (0, 1).
     public func bootstrapIntervals(
         _ comparisons: ComparisonSet, model: BradleyTerryModel, samples: Int = 200, level: Double = 0.95,
-        seed: UInt64 = 0, interval: StrengthIntervals.BootstrapInterval = .percentile, threads: Int? = nil
+        seed: UInt64 = 0, interval: StrengthIntervals.BootstrapInterval = .percentile, threads: Int? = nil,
+        spreading: ReplicateSpreading? = nil
     ) throws(BradleyTerryError) -> StrengthIntervals {
         precondition(model.items == comparisons.items && model.covariateCount == 0,
                      "bootstrap: the model was fitted to other items or with covariates")
         return try bootstrapIntervals(ComparisonOutcomeTable(comparisons), model: model, samples: samples, level: level,
-                                      seed: seed, interval: interval, threads: threads)
+                                      seed: seed, interval: interval, threads: threads, spreading: spreading)
     }
 
     /// Bootstrap intervals from a deduplicated outcome table (see
     /// ``bootstrapIntervals(_:model:samples:level:seed:interval:threads:)``).
+    ///
+    /// With `spreading` (several processes holding the same table and model), each process fits
+    /// only the replicates `b` with `b mod size = rank` and the replicate results are summed over
+    /// the processes (each is written by exactly one, the others contribute zeros), so every process
+    /// returns the intervals one process would, with the replicate fits divided among them.
     public func bootstrapIntervals(
         _ table: ComparisonOutcomeTable, model: BradleyTerryModel, samples: Int = 200, level: Double = 0.95,
-        seed: UInt64 = 0, interval: StrengthIntervals.BootstrapInterval = .percentile, threads: Int? = nil
+        seed: UInt64 = 0, interval: StrengthIntervals.BootstrapInterval = .percentile, threads: Int? = nil,
+        spreading: ReplicateSpreading? = nil
     ) throws(BradleyTerryError) -> StrengthIntervals {
         guard samples >= 2 else { throw .unsupportedConfiguration("bootstrap needs at least 2 samples, got \(samples)") }
         guard level > 0 && level < 1 else { throw .unsupportedConfiguration("level must be in (0, 1), got \(level)") }
@@ -225,11 +232,14 @@ extension BradleyTerry {
         let gammaOut = SharedBuffer(count: samples * max(k, 1))
         let etaOut = SharedBuffer(count: samples)
         let marks = SharedBuffer<UInt8>(count: samples * n, repeating: 0)
-        let workers = max(1, min(samples, threads ?? ProcessInfo.processInfo.activeProcessorCount))
+        // The replicates this process fits (all of them in one process).
+        let owned = spreading.map { share in (0..<samples).filter { $0 % share.size == share.rank } } ?? Array(0..<samples)
+        let workers = max(1, min(max(owned.count, 1), threads ?? ProcessInfo.processInfo.activeProcessorCount))
         BLASRuntime.withSingleThread {
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var b = worker
-                while b < samples {
+                var position = worker
+                while position < owned.count {
+                    let b = owned[position]
                     var rng = generators[b]
                     var counts = [Double](repeating: 0, count: cellRecords.count)
                     var remaining = total
@@ -263,9 +273,21 @@ extension BradleyTerry {
                         marks.pointer[b * n + i] = ok || itemMarks[i] != .used ? itemMarks[i].rawValue : BootstrapMark.failed.rawValue
                     }
                     if !ok { etaOut.pointer[b] = .nan; for a in 0..<k { gammaOut.pointer[b * k + a] = .nan } }
-                    b += workers
+                    position += workers
                 }
             }
+        }
+        if let spreading {
+            // Each replicate's entries were written by one process; the others hold zeros.
+            let gammaCount = samples * max(k, 1)
+            var buffer = [Double](repeating: 0, count: samples * n * 2 + gammaCount + samples)
+            for j in 0..<(samples * n) { buffer[j] = thetaOut.pointer[j]; buffer[samples * n + j] = Double(marks.pointer[j]) }
+            for j in 0..<gammaCount { buffer[2 * samples * n + j] = gammaOut.pointer[j] }
+            for j in 0..<samples { buffer[2 * samples * n + gammaCount + j] = etaOut.pointer[j] }
+            spreading.reduce(&buffer)
+            for j in 0..<(samples * n) { thetaOut.pointer[j] = buffer[j]; marks.pointer[j] = UInt8(buffer[samples * n + j]) }
+            for j in 0..<gammaCount { gammaOut.pointer[j] = buffer[2 * samples * n + j] }
+            for j in 0..<samples { etaOut.pointer[j] = buffer[2 * samples * n + gammaCount + j] }
         }
         var failed = 0
         var replicateOK = [Bool](repeating: true, count: samples)

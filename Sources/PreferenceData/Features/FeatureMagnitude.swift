@@ -26,7 +26,9 @@ extension FeaturePairs {
         if let prompts { try Self.checkMagnitude(prompts, limit: limit, source: sources.prompts) }
     }
 
-    static func checkMagnitude(_ t: Tensor<Scalar>, limit: Scalar, source: String) throws(DataError) {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func checkMagnitude(_ t: Tensor<Scalar>, limit: Scalar, source: String, firstRow: Int = 0) throws(DataError) {
         let columns = Swift.max(t.columnCount, 1)
         let bad: Int? = t.scalars.withUnsafeBufferPointer { buffer in
             // One vectorizable pass for the common case (no value too large), then the position.
@@ -37,7 +39,7 @@ extension FeaturePairs {
         }
         guard let bad else { return }
         let value = t.scalars[bad]
-        throw DataError(file: source, line: bad / columns, reason: .invalidValue(
+        throw DataError(file: source, line: firstRow + bad / columns, reason: .invalidValue(
             "column \(bad % columns): the magnitude of \(value) exceeds \(Self.formatted(limit)), the largest feature value "
             + "a fit in \(Scalar.self == Float.self ? "float32" : "float64") accepts (its objective and Hessian would overflow); "
             + "rescale the features"))

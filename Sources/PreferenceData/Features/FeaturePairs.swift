@@ -50,7 +50,7 @@ public struct FeaturePairs<Scalar: BLASScalar>: Sendable {
     }
 
     /// Creates pairs already known to be valid (subsets and conversions of validated pairs).
-    init(unchecked chosen: Tensor<Scalar>, rejected: Tensor<Scalar>, prompts: Tensor<Scalar>?,
+    package init(unchecked chosen: Tensor<Scalar>, rejected: Tensor<Scalar>, prompts: Tensor<Scalar>?,
          margins: [Scalar]?, userIDs: [Int]?, users: UserTable) {
         self.chosen = chosen
         self.rejected = rejected
@@ -156,7 +156,9 @@ public struct FeaturePairs<Scalar: BLASScalar>: Sendable {
     ///
     /// The scan tests the exponent bits of blocks of values with integer operations (which
     /// vectorize) and only looks for the exact position inside a block that failed.
-    static func checkFinite(_ t: Tensor<Scalar>, source: String) throws(DataError) {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func checkFinite(_ t: Tensor<Scalar>, source: String, firstRow: Int = 0) throws(DataError) {
         let columns = Swift.max(t.columnCount, 1)
         let firstBad: Int? = t.scalars.withUnsafeBufferPointer { buffer -> Int? in
             guard let base = buffer.baseAddress else { return nil }
@@ -170,7 +172,7 @@ public struct FeaturePairs<Scalar: BLASScalar>: Sendable {
             return buffer.firstIndex { !$0.isFinite }
         }
         if let bad = firstBad {
-            throw DataError(file: source, line: bad / columns, reason: .nonFiniteValue(column: bad % columns))
+            throw DataError(file: source, line: firstRow + bad / columns, reason: .nonFiniteValue(column: bad % columns))
         }
     }
 }

@@ -66,10 +66,25 @@ public enum HeadTraining {
         let clock = ContinuousClock()
         let began = clock.now
         let fit = try LinearRewardHead<S>.fit(FeaturePairsView(train), solver: solver, objective: objective)
-        let seconds = (clock.now - began).inSeconds
-        return TrainedHead(
+        return trained(fit, pairs: train.count, seconds: (clock.now - began).inSeconds)
+    }
+
+    /// Full-batch fit of a linear head from any source of the objective's terms: streamed row
+    /// blocks of memory-mapped files (``StreamedLinearHeadDesign``) or a sharded, all-reduced
+    /// objective. Reports the same details as ``fitLinearFullBatch(_:solver:objective:)``.
+    public static func fitLinearFullBatch<S: BLASScalar>(
+        terms: some LinearHeadObjectiveTerms, solver: LinearHeadSolver, objective: BradleyTerryObjective, as: S.Type = S.self
+    ) throws -> TrainedHead<S> {
+        let clock = ContinuousClock()
+        let began = clock.now
+        let fit = try LinearRewardHead<S>.fit(terms: terms, solver: solver, objective: objective)
+        return trained(fit, pairs: terms.pairCount, seconds: (clock.now - began).inSeconds)
+    }
+
+    private static func trained<S: BLASScalar>(_ fit: LinearHeadFit<S>, pairs: Int, seconds: Double) -> TrainedHead<S> {
+        TrainedHead(
             head: .linear(fit.head), seconds: seconds,
-            pairsPerSecond: Double(train.count * fit.functionEvaluations) / max(seconds, 1e-9), fitReport: nil,
+            pairsPerSecond: Double(pairs * fit.functionEvaluations) / max(seconds, 1e-9), fitReport: nil,
             details: ["iterations": .number(Double(fit.iterations)), "function_evaluations": .number(Double(fit.functionEvaluations)),
                       "converged": .bool(fit.converged), "stop_reason": .string(fit.stopReason.description),
                       "max_abs_gradient": .number(fit.maximumAbsoluteGradient), "objective_value": .number(fit.objectiveValue)])
@@ -101,7 +116,29 @@ public enum HeadTraining {
                                                            earlyStopping: early))
         let report = trainer.fit(&head, on: FeaturePairsView(fitSet), validation: validation.map { FeaturePairsView($0) },
                                  optimizer: &adam, observer: observer)
-        return TrainedHead(
+        return trained(head, report: report, configuration: config)
+    }
+
+    /// Data-parallel minibatch fit with Adam: `shard` holds this process's rows of the training
+    /// set, every process draws the same batches (the same seed) and the gradients are summed over
+    /// the processes (``BatchSharding``), so every process ends with the same head — the
+    /// single-process fit up to the order of summation. No early stopping (it needs a validation
+    /// split that is not sharded).
+    public static func fitMinibatch<S: BLASScalar>(
+        _ start: RewardHead<S>, shard: FeaturePairsView<S>, sharding: BatchSharding,
+        configuration config: HeadTrainingConfiguration, observer: TrainingObserver?
+    ) -> TrainedHead<S> {
+        precondition(config.earlyStoppingPatience == nil, "HeadTraining.fitMinibatch(shard:): early stopping is not sharded")
+        var head = start
+        var adam = Adam<S>(learningRate: S(config.learningRate))
+        let trainer = PairwiseTrainer(configuration: .init(epochs: config.epochs, batchSize: config.batchSize, seed: config.seed))
+        let report = trainer.fit(&head, on: shard, optimizer: &adam, observer: observer, sharding: sharding)
+        return trained(head, report: report, configuration: config)
+    }
+
+    private static func trained<S: BLASScalar>(_ head: RewardHead<S>, report: FitReport, configuration config: HeadTrainingConfiguration)
+        -> TrainedHead<S> {
+        TrainedHead(
             head: head, seconds: report.seconds, pairsPerSecond: report.pairsPerSecond, fitReport: report,
             details: ["epochs_run": .number(Double(report.epochs.count)), "steps": .number(Double(report.steps)),
                       "stop_reason": .string(report.stopReason.rawValue), "selected_epoch": .number(Double(report.selectedEpoch)),

@@ -111,15 +111,22 @@ public struct PairwiseTrainer: Sendable {
     /// - Returns: the loss curve, stop reason, timing and throughput. When early stopping restores
     ///   weights, `model` holds the best epoch's parameters; after a non-finite loss it holds the best
     ///   (or, before any epoch finished, the initial) parameters.
+    ///
+    /// With `sharding` (data-parallel training, ``BatchSharding``), `train` holds this process's
+    /// rows of the global training set, batches are drawn over the global count, and each step's
+    /// loss and gradients are summed over the processes; the epoch's train loss is the global one.
+    /// Validation and early stopping are not sharded: pass neither.
     public func fit<Model: PairwiseTrainable, Opt: Optimizer>(
         _ model: inout Model, on train: FeaturePairsView<Model.Scalar>,
         validation: FeaturePairsView<Model.Scalar>? = nil, optimizer: inout Opt,
-        observer: TrainingObserver? = nil
+        observer: TrainingObserver? = nil, sharding: BatchSharding? = nil
     ) -> FitReport where Opt.Scalar == Model.Scalar {
         typealias S = Model.Scalar
         let config = configuration
-        let n = train.count
+        let n = sharding?.globalCount ?? train.count
         precondition(n > 0, "PairwiseTrainer.fit needs at least one training pair")
+        precondition(sharding == nil || (sharding!.rows.count == train.count && validation == nil && config.earlyStopping == nil),
+                     "PairwiseTrainer.fit: a sharded fit needs the view of its \(sharding!.rows.count) rows and no validation or early stopping")
         if let validation {
             precondition(validation.chosen.columnCount == train.chosen.columnCount,
                          "validation dimension \(validation.chosen.columnCount) differs from training dimension \(train.chosen.columnCount)")
@@ -154,8 +161,16 @@ public struct PairwiseTrainer: Sendable {
             var lossSum = 0.0
             var lossPairs = 0
             for indices in schedule.batches(epoch: epoch - 1) {
-                batch.fill(from: train, indices: indices)
-                var (loss, gradients) = model.lossAndGradients(on: batch)
+                var (loss, gradients): (Double, [Tensor<S>])
+                if let sharding {
+                    let local = sharding.localIndices(indices)
+                    if !local.isEmpty { batch.fill(from: train, indices: local[...]) }
+                    (loss, gradients) = sharding.combinedStep(model, local: local.isEmpty ? nil : batch, localCount: local.count,
+                                                              globalCount: indices.count)
+                } else {
+                    batch.fill(from: train, indices: indices)
+                    (loss, gradients) = model.lossAndGradients(on: batch)
+                }
                 if !loss.isFinite {
                     stop = .nonFiniteLoss
                     break epochLoop

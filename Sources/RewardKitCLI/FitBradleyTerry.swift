@@ -38,6 +38,8 @@ struct FitBradleyTerry: ParsableCommand {
     @Option(help: "Write the strengths as CSV (item,strength[,std_error,lower,upper]) to this file (the main result).") var output: String?
     @OptionGroup(title: "Model output") var modelOutput: ModelOutputOptions
     @OptionGroup(title: "Report") var reportOptions: ReportOptions
+    @Option(help: "Write 5-fold cross-fitted label-noise scores (row,flip_probability; decisive records, 0-based) to this CSV.")
+    var noiseScores: String?
 
     func validate() throws {
         if link != nil && model != nil { throw ValidationError("give --link once (--model is its old spelling)") }
@@ -108,6 +110,13 @@ struct FitBradleyTerry: ParsableCommand {
             print(text, terminator: "")
         }
         try modelOutput.write(fitted.modelFile(extraMetadata: ["trained_by": "rewardkit fit bradley-terry"]))
+        if let noiseScores {
+            let scores: LabelNoiseScores
+            do { scores = try estimator.labelNoiseScores(data, folds: 5, seed: seedOptions.seed) } catch { throw CLIError("\(comparisons): \(error)") }
+            do { try AtomicFileWriter.write(scores.csvText(), to: url(noiseScores)) } catch {
+                throw CLIError("\(noiseScores): cannot write: \(error.detail)")
+            }
+        }
 
         let r = fitted.report
         var json: [String: JSONValue] = [

@@ -38,6 +38,8 @@ struct FitRewardHead: ParsableCommand {
     @Option(help: ArgumentHelp("Old spelling of --model-out.", visibility: .hidden)) var output: String?
     @OptionGroup(title: "Report") var reportOptions: ReportOptions
     @Flag(help: "Train in Double precision instead of Float.") var double = false
+    @Option(help: "Write 5-fold cross-fitted label-noise scores (row,flip_probability; 0-based pair rows) to this CSV (five more fits).")
+    var noiseScores: String?
 
     var epochs: Int { training.epochs ?? 3 }
     var batchSize: Int { training.batchSize ?? 256 }
@@ -81,21 +83,29 @@ struct FitRewardHead: ParsableCommand {
                                                learningRate: learningRate, seed: seed)
         config.earlyStoppingPatience = training.earlyStoppingPatience
         config.validationFraction = training.validationFraction ?? 0.1
-        let trained: TrainedHead<S>
-        switch (head, chosenSolver) {
-        case (.linear, .lbfgs): trained = try HeadTraining.fitLinearFullBatch(train, solver: .lbfgs, objective: objective)
-        case (.linear, .newton): trained = try HeadTraining.fitLinearFullBatch(train, solver: .newton, objective: objective)
-        case (.linear, .adam):
-            trained = try HeadTraining.fitMinibatch(.linear(LinearRewardHead(dimension: train.dimension, objective: objective)),
-                                                   train, configuration: config, observer: progress)
-        case (.mlp, _):
-            var rng = SeededGenerator(seed: seed)
-            let mlp = initialization == .pytorch
-                ? MLPRewardHead<S>.pytorchInitialized(inputSize: train.dimension, hiddenSizes: hiddenSizes!,
-                                                      activation: Activation(rawValue: activation)!, objective: objective, using: &rng)
-                : MLPRewardHead<S>(inputSize: train.dimension, hiddenSizes: hiddenSizes!,
-                                   activation: Activation(rawValue: activation)!, objective: objective, using: &rng)
-            trained = try HeadTraining.fitMinibatch(.mlp(mlp), train, configuration: config, observer: progress)
+        func trainHead(_ pairs: FeaturePairs<S>, observer: TrainingObserver?) throws -> TrainedHead<S> {
+            switch (head, chosenSolver) {
+            case (.linear, .lbfgs): return try HeadTraining.fitLinearFullBatch(pairs, solver: .lbfgs, objective: objective)
+            case (.linear, .newton): return try HeadTraining.fitLinearFullBatch(pairs, solver: .newton, objective: objective)
+            case (.linear, .adam):
+                return try HeadTraining.fitMinibatch(.linear(LinearRewardHead(dimension: pairs.dimension, objective: objective)),
+                                                     pairs, configuration: config, observer: observer)
+            case (.mlp, _):
+                var rng = SeededGenerator(seed: seed)
+                let mlp = initialization == .pytorch
+                    ? MLPRewardHead<S>.pytorchInitialized(inputSize: pairs.dimension, hiddenSizes: hiddenSizes!,
+                                                          activation: Activation(rawValue: activation)!, objective: objective, using: &rng)
+                    : MLPRewardHead<S>(inputSize: pairs.dimension, hiddenSizes: hiddenSizes!,
+                                       activation: Activation(rawValue: activation)!, objective: objective, using: &rng)
+                return try HeadTraining.fitMinibatch(.mlp(mlp), pairs, configuration: config, observer: observer)
+            }
+        }
+        let trained = try trainHead(train, observer: progress)
+        if let noiseScores {
+            let scores = try HeadTraining.labelNoiseScores(train, folds: 5, seed: seed) { try trainHead($0, observer: nil).head }
+            do { try AtomicFileWriter.write(scores.csvText(), to: url(noiseScores)) } catch {
+                throw CLIError("\(noiseScores): cannot write: \(error.detail)")
+            }
         }
         let trainProbabilities = trained.head.probabilities(chosen: train.chosen, rejected: train.rejected)
         var json: [String: JSONValue] = [

@@ -16,7 +16,7 @@ struct FitNoisyBradleyTerry: ParsableCommand {
         The objective is −log-likelihood + (λ/2)‖θ‖² (default λ = 0) plus the priors of Docs/Annotators.md \
         (logit η_a ~ logistic-Beta with mode at the population's η̄ and 10 pseudo-labels; β_a ~ N(β̄, 1.5²)). \
         --output writes item,strength; --annotators writes annotator,reliability,bias,labels,flag with flag \
-        ok, spammer (|ι| < 0.3, ι = (2η − 1)·4σ(β)σ(−β)), adversarial (ι ≤ −0.3) or too-few (< 20 labels). \
+        ok, spammer (|ι| < 0.2, ι = (2η − 1)·4σ(β)σ(−β)), adversarial (ι ≤ −0.2) or too-few (< 20 labels). \
         Without --output the strengths and the annotators are printed.
         """
     )

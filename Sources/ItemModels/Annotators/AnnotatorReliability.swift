@@ -7,7 +7,7 @@ import NumericCore
 /// report probability in θ_i − θ_j at a tie relative to a careful, unbiased annotator (1 for η = 1,
 /// β = 0; 0 for a coin flipper or an annotator who always picks one side; −1 for one who always
 /// reports the opposite): `tooFew` below the minimum label count, else `adversarial` when ι ≤ −t,
-/// `spammer` when |ι| < t, `ok` otherwise (t = 0.3 by default).
+/// `spammer` when |ι| < t, `ok` otherwise (t = 0.2 by default).
 public struct AnnotatorReliability: Sendable, Equatable {
     /// What the fit says about an annotator.
     public enum Flag: String, Sendable, Equatable, CaseIterable {

@@ -56,9 +56,9 @@ public struct NoisyBradleyTerry: Sendable {
         public var parallel: Bool
 
         /// A configuration; the defaults are λ = 0, a population prior of 10 pseudo-labels, τ = 1.5,
-        /// 20 labels for a flag, flag threshold 0.3.
+        /// 20 labels for a flag, flag threshold 0.2.
         public init(l2Penalty: Double = 0, reliability: Reliability = .population(strength: 10), biasPriorScale: Double = 1.5,
-                    minimumLabels: Int = 20, flagThreshold: Double = 0.3, gradientTolerance: Double = 1e-7,
+                    minimumLabels: Int = 20, flagThreshold: Double = 0.2, gradientTolerance: Double = 1e-7,
                     maximumIterations: Int = 5000, parallel: Bool = true) {
             self.l2Penalty = l2Penalty
             self.reliability = reliability

@@ -160,7 +160,9 @@ public struct NoisyBradleyTerryObjective: Sendable {
                     let dD: Double
                     if hasU {
                         let eta = tp[5 * a], etaBar = tp[5 * a + 1]
-                        let sig = Double.sigmoid(d), sigBar = Double.sigmoid(-d)
+                        // σ(d) and σ(−d) from one exponential, each accurate to full relative precision.
+                        let e = exp(-abs(d)), large = 1 / (1 + e), small = e * large
+                        let sig = d >= 0 ? large : small, sigBar = d >= 0 ? small : large
                         let p = eta * sig + etaBar * sigBar
                         let logP = p > 1e-280 ? log(p)
                             : logSumExp([tp[5 * a + 2] + Double.logSigmoid(d), tp[5 * a + 3] + Double.logSigmoid(-d)])

@@ -144,7 +144,7 @@ public struct NoisyBradleyTerryObjective: Sendable {
         let table = annotatorTable
         let work: @Sendable (Int) -> Void = { (w: Int) in
             let out = buffers.pointer + w * stride
-            var value = 0.0
+            var value = 0.0, product = 1.0
             let range = (m * w / workers)..<(m * (w + 1) / workers)
             self.winners.withUnsafeBufferPointer { wp in
             self.losers.withUnsafeBufferPointer { lp in
@@ -164,13 +164,26 @@ public struct NoisyBradleyTerryObjective: Sendable {
                         let e = exp(-abs(d)), large = 1 / (1 + e), small = e * large
                         let sig = d >= 0 ? large : small, sigBar = d >= 0 ? small : large
                         let p = eta * sig + etaBar * sigBar
-                        let logP = p > 1e-280 ? log(p)
-                            : logSumExp([tp[5 * a + 2] + Double.logSigmoid(d), tp[5 * a + 3] + Double.logSigmoid(-d)])
-                        value -= weight * logP
-                        // Ratios computed from logs when P underflows.
-                        let q = p > 1e-280 ? sig * sigBar / p : exp(Double.logSigmoid(d) + Double.logSigmoid(-d) - logP)
+                        let q: Double, ratio: Double
+                        if p > 1e-280 {
+                            // Σ log P for unit weights as the log of a running product (one logarithm per
+                            // many records instead of one per record), renormalized before it underflows.
+                            if weight == 1 {
+                                product *= p
+                                if product < 1e-20 { value -= log(product); product = 1 }   // ≥ 1e-300 after the next factor
+                            } else {
+                                value -= weight * log(p)
+                            }
+                            let inverse = 1 / p
+                            q = sig * sigBar * inverse
+                            ratio = eta * etaBar * inverse
+                        } else {
+                            let logP = logSumExp([tp[5 * a + 2] + Double.logSigmoid(d), tp[5 * a + 3] + Double.logSigmoid(-d)])
+                            value -= weight * logP
+                            q = exp(Double.logSigmoid(d) + Double.logSigmoid(-d) - logP)
+                            ratio = exp(tp[5 * a + 2] + tp[5 * a + 3] - logP)
+                        }
                         dD = -weight * (eta - etaBar) * q
-                        let ratio = p > 1e-280 ? eta * etaBar / p : exp(tp[5 * a + 2] + tp[5 * a + 3] - logP)
                         out[uOffset + a] -= weight * (sig - sigBar) * ratio
                     } else {
                         value -= weight * Double.logSigmoid(d)
@@ -181,7 +194,7 @@ public struct NoisyBradleyTerryObjective: Sendable {
                     if hasB { out[bOffset + a] += dD * s }
                 }
             } } } } } } }
-            out[dim] = value
+            out[dim] = value - log(product)
         }
         if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
         if gradient.count != dim { gradient = [Double](repeating: 0, count: dim) }

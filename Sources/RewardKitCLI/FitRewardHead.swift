@@ -102,7 +102,9 @@ struct FitRewardHead: ParsableCommand {
         }
         let trained = try trainHead(train, observer: progress)
         if let noiseScores {
-            let scores = try HeadTraining.labelNoiseScores(train, folds: 5, seed: seed) { try trainHead($0, observer: nil).head }
+            let scores = try HeadTraining.labelNoiseScores(train, folds: 5, seed: seed, source: input.chosen ?? "chosen") {
+                try trainHead($0, observer: nil).head
+            }
             do { try AtomicFileWriter.write(scores.csvText(), to: url(noiseScores)) } catch {
                 throw CLIError("\(noiseScores): cannot write: \(error.detail)")
             }

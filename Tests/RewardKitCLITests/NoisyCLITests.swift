@@ -87,5 +87,11 @@ struct NoisyCLITests {
             #expect(rows.first == "row,flip_probability" && rows.count == 301)
             #expect(rows.dropFirst().allSatisfy { line in Double(line.split(separator: ",")[1]).map { $0 >= 0 && $0 <= 1 } == true })
         }
+        // Fewer pairs than folds: an error naming the chosen file, not a trap.
+        let tiny = SyntheticFeaturePairs.linear(Float.self, trainCount: 3, testCount: 1, dimension: 2, seed: 1)
+        try tiny.train.write(to: folder, prefix: "tiny_")
+        let (tinyStatus, _, tinyErr) = try runTool(["fit", "reward-head", "--chosen", path("tiny_chosen.npy"), "--rejected",
+                                                    path("tiny_rejected.npy"), "--noise-scores", path("tiny.csv")])
+        #expect(tinyStatus == 1 && tinyErr.contains("tiny_chosen.npy") && tinyErr.contains("at least 5 pairs"), "\(tinyErr)")
     }
 }

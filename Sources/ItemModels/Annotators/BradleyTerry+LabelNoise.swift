@@ -15,7 +15,7 @@ extension BradleyTerry {
     public func labelNoiseScores(_ comparisons: ComparisonSet, folds: Int = 5, seed: UInt64 = 0)
         throws(BradleyTerryError) -> LabelNoiseScores {
         let decisive = (0..<comparisons.count).filter { !comparisons.ties[$0] && comparisons.weights[$0] > 0 }
-        guard decisive.count >= folds else {
+        guard folds >= 2, decisive.count >= folds else {
             throw .unsupportedConfiguration("label-noise scores need at least \(folds) decisive records, found \(decisive.count)")
         }
         var fold = configuration

@@ -1,4 +1,5 @@
 import FeatureModels
+import FileFormats
 import NumericCore
 import PreferenceData
 
@@ -7,11 +8,17 @@ extension HeadTraining {
     /// head on the pairs outside each of the `folds` folds, and the head scores the held-out pairs
     /// by P(chosen ≻ rejected) = σ((r_c − r_r)/τ), the probability of their observed label.
     ///
-    /// - Throws: whatever `fit` throws.
+    /// - Throws: `DataError` naming `source` when there are fewer pairs than folds (or fewer than 2
+    ///   folds), and whatever `fit` throws.
     public static func labelNoiseScores<S: BLASScalar>(
-        _ pairs: FeaturePairs<S>, folds: Int = 5, seed: UInt64 = 0, fit: (FeaturePairs<S>) throws -> RewardHead<S>
+        _ pairs: FeaturePairs<S>, folds: Int = 5, seed: UInt64 = 0, source: String = "chosen",
+        fit: (FeaturePairs<S>) throws -> RewardHead<S>
     ) throws -> LabelNoiseScores {
-        try LabelNoiseScores.crossFitted(rows: pairs.count, folds: folds, seed: seed) { (train, test) throws in
+        guard folds >= 2, pairs.count >= folds else {
+            throw DataError(file: source, reason: .invalidValue(
+                "label-noise scores need at least \(max(folds, 2)) pairs for \(folds) folds, found \(pairs.count)"))
+        }
+        return try LabelNoiseScores.crossFitted(rows: pairs.count, folds: folds, seed: seed) { (train, test) throws in
             let head = try fit(pairs.subset(train))
             let held = pairs.subset(test)
             return head.probabilities(chosen: held.chosen, rejected: held.rejected).map { Double($0) }

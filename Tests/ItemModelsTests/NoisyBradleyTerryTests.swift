@@ -30,18 +30,6 @@ struct NoisyBradleyTerryTests {
         return (SyntheticLabellingCampaign.comparisons(strengths: truth, annotators: people, using: &rng), truth)
     }
 
-    static func spearman(_ a: [Double], _ b: [Double]) -> Double {
-        func ranks(_ v: [Double]) -> [Double] {
-            var r = [Double](repeating: 0, count: v.count)
-            for (rank, i) in v.indices.sorted(by: { v[$0] < v[$1] }).enumerated() { r[i] = Double(rank) }
-            return r
-        }
-        let ra = ranks(a), rb = ranks(b)
-        let n = Double(a.count)
-        let d2 = zip(ra, rb).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-        return 1 - 6 * d2 / (n * (n * n - 1))
-    }
-
     func objective(reliability: Bool, bias: Bool, lambda: Double) -> NoisyBradleyTerryObjective {
         let (data, _) = Self.campaign(seed: 3, adversaries: 1, labels: 30)
         let r = NoisyBradleyTerry.records(data, annotators: data.annotators!)
@@ -94,8 +82,8 @@ struct NoisyBradleyTerryTests {
             let model = try NoisyBradleyTerry(.init(parallel: false)).fit(data)
             let plain = try BradleyTerry(.init()).fit(data)
             #expect(model.report.converged)
-            noisySum += Self.spearman(model.strengths, truth)
-            plainSum += Self.spearman(plain.strengths, truth)
+            noisySum += spearman(model.strengths, truth)
+            plainSum += spearman(plain.strengths, truth)
             for a in model.annotators {
                 if a.name.hasPrefix("left") {
                     #expect(a.flag == .spammer && abs(a.bias ?? 0) > 2.5, "seed \(seed): \(a)")

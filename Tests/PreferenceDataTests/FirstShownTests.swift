@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import FileFormats
 import NumericCore
-import PreferenceData
+@testable import PreferenceData
 
 /// The `first` column (the item shown first) of comparison files, CSV and JSONL.
 @Suite("First-shown column")
@@ -64,5 +64,14 @@ struct FirstShownTests {
         let set = SyntheticLabellingCampaign.comparisons(strengths: [2, 0, -2], annotators: people, using: &rng)
         #expect(set.count == 50 && set.annotatorNames == ["left"])
         #expect(set.shownFirst?.allSatisfy { $0 == 1 } == true)
+    }
+}
+
+extension FirstShownTests {
+    @Test("a first column read as a numeric covariate (arena battles) is not the shown-first item")
+    func numericFirstIsACovariate() throws {
+        var reader = CSVReader(bytes: Array("winner,loser,first\nx,y,1\ny,x,-1\n".utf8), source: "b.csv")
+        let parsed = try ComparisonSet.parseCSV(&reader, numericColumns: ["first"])
+        #expect(parsed.comparisons.shownFirst == nil && parsed.values == [1, -1])
     }
 }

@@ -49,7 +49,10 @@ extension ComparisonSet {
         let header = try reader.header()
         let winnerColumn = try header.column("winner"), loserColumn = try header.column("loser")
         let tieColumn = header.optionalColumn("tie"), annotatorColumn = header.optionalColumn("annotator")
-        let weightColumn = header.optionalColumn("weight"), firstColumn = header.optionalColumn("first")
+        let weightColumn = header.optionalColumn("weight")
+        // A `first` column that the caller reads as a number (an arena covariate named "first") is not
+        // the shown-first item.
+        let firstColumn = numericColumns.contains { $0.lowercased() == "first" } ? nil : header.optionalColumn("first")
         var numeric: [Int] = []
         for name in numericColumns { numeric.append(try header.column(name)) }
 

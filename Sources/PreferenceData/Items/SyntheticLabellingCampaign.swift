@@ -47,11 +47,7 @@ public enum SyntheticLabellingCampaign {
         let n = strengths.count
         precondition(n >= 2, "a campaign needs at least 2 items, got \(n)")
         precondition(itemNames == nil || itemNames!.count == n, "\(itemNames?.count ?? 0) names for \(n) strengths")
-        let width = String(n).count
-        let names = itemNames ?? (1...n).map { k in
-            let digits = String(k)
-            return "item" + String(repeating: "0", count: width - digits.count) + digits
-        }
+        let names = itemNames ?? SyntheticComparisons.defaultItemNames(count: n)
         let total = annotators.reduce(0) { $0 + $1.labels }
         var winners = [Int](), losers = [Int](), ids = [Int](), sides = [Int8]()
         winners.reserveCapacity(total); losers.reserveCapacity(total); ids.reserveCapacity(total); sides.reserveCapacity(total)

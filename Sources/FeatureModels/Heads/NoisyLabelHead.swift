@@ -2,6 +2,7 @@ import Foundation
 import FileFormats
 import NumericCore
 import PreferenceData
+import RewardKitInternals
 
 /// A reward head (linear or MLP) trained with a per-annotator reliability η_a: the noisy
 /// Bradley–Terry likelihood of `NoisyBradleyTerry` (ItemModels) on feature pairs, as a
@@ -90,20 +91,14 @@ public struct NoisyLabelHead<Scalar: BLASScalar>: PairwiseTrainable, Sendable {
                 let rc = Double(rewards[i]), rr = Double(rewards[n + i])
                 let m = batch.margins.map { Double($0[i]) } ?? 0, w = batch.weights.map { Double($0[i]) } ?? 1
                 let z = (rc - rr - m) * inverseTau
-                let eta = Double.sigmoid(u[a]), etaBar = Double.sigmoid(-u[a])
-                let sig = Double.sigmoid(z), sigBar = Double.sigmoid(-z)
-                let p = eta * sig + etaBar * sigBar
-                let logP = p > 1e-280 ? log(p) : logSumExp([Double.logSigmoid(u[a]) + Double.logSigmoid(z),
-                                                             Double.logSigmoid(-u[a]) + Double.logSigmoid(-z)])
+                let term = noisyLabelTerm(difference: z, eta: Double.sigmoid(u[a]), etaBar: Double.sigmoid(-u[a]),
+                                          logEta: Double.logSigmoid(u[a]), logEtaBar: Double.logSigmoid(-u[a]))
                 let sum = rc + rr
-                total += w * (-logP + c * sum * sum)
-                let q = p > 1e-280 ? sig * sigBar / p : exp(Double.logSigmoid(z) + Double.logSigmoid(-z) - logP)
-                let dz = -(eta - etaBar) * q
+                total += w * (-(term.logProbability ?? log(term.probability)) + c * sum * sum)
                 let center = 2 * c * sum
-                g[i] = Scalar(w / Double(n) * (dz * inverseTau + center))
-                g[n + i] = Scalar(w / Double(n) * (-dz * inverseTau + center))
-                let ratio = p > 1e-280 ? eta * etaBar / p : exp(Double.logSigmoid(u[a]) + Double.logSigmoid(-u[a]) - logP)
-                gv[a] -= w / Double(n) * (sig - sigBar) * ratio * s
+                g[i] = Scalar(w / Double(n) * (term.dDifference * inverseTau + center))
+                g[n + i] = Scalar(w / Double(n) * (-term.dDifference * inverseTau + center))
+                gv[a] += w / Double(n) * term.dLogit * s
             }
             return total / Double(n)
         }

@@ -159,32 +159,20 @@ public struct NoisyBradleyTerryObjective: Sendable {
                     let d = xp[i] - xp[j] + tp[5 * a + 4] * s
                     let dD: Double
                     if hasU {
-                        let eta = tp[5 * a], etaBar = tp[5 * a + 1]
-                        // σ(d) and σ(−d) from one exponential, each accurate to full relative precision.
-                        let e = exp(-abs(d)), large = 1 / (1 + e), small = e * large
-                        let sig = d >= 0 ? large : small, sigBar = d >= 0 ? small : large
-                        let p = eta * sig + etaBar * sigBar
-                        let q: Double, ratio: Double
-                        if p > 1e-280 {
+                        let term = noisyLabelTerm(difference: d, eta: tp[5 * a], etaBar: tp[5 * a + 1],
+                                                  logEta: tp[5 * a + 2], logEtaBar: tp[5 * a + 3])
+                        if let logP = term.logProbability {
+                            value -= weight * logP
+                        } else if weight == 1 {
                             // Σ log P for unit weights as the log of a running product (one logarithm per
                             // many records instead of one per record), renormalized before it underflows.
-                            if weight == 1 {
-                                product *= p
-                                if product < 1e-20 { value -= log(product); product = 1 }   // ≥ 1e-300 after the next factor
-                            } else {
-                                value -= weight * log(p)
-                            }
-                            let inverse = 1 / p
-                            q = sig * sigBar * inverse
-                            ratio = eta * etaBar * inverse
+                            product *= term.probability
+                            if product < 1e-20 { value -= log(product); product = 1 }   // ≥ 1e-300 after the next factor
                         } else {
-                            let logP = logSumExp([tp[5 * a + 2] + Double.logSigmoid(d), tp[5 * a + 3] + Double.logSigmoid(-d)])
-                            value -= weight * logP
-                            q = exp(Double.logSigmoid(d) + Double.logSigmoid(-d) - logP)
-                            ratio = exp(tp[5 * a + 2] + tp[5 * a + 3] - logP)
+                            value -= weight * log(term.probability)
                         }
-                        dD = -weight * (eta - etaBar) * q
-                        out[uOffset + a] -= weight * (sig - sigBar) * ratio
+                        dD = weight * term.dDifference
+                        out[uOffset + a] += weight * term.dLogit
                     } else {
                         value -= weight * Double.logSigmoid(d)
                         dD = -weight * Double.sigmoid(-d)

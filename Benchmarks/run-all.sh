@@ -23,4 +23,5 @@ echo "== W5 mixtures";   BENCH="$BENCH" bash Benchmarks/mixture-bench/run.sh "$D
 echo "== arena";         bash Benchmarks/arena-bench/run.sh 1000 "$SCRATCH" > "$OUT/arena.txt" 2>&1
 echo "== item scale";    /usr/bin/time -v "$BIN/item-scale-bench" > "$OUT/item-scale.txt" 2>&1
 echo "== distributed";   BIN="$BIN" bash Benchmarks/dist-bench/run.sh "$DATA" > "$OUT/dist.txt" 2>&1
+echo "== noisy BT";      SKIP_BUILD=1 SCRATCH="$SCRATCH" OUT="$OUT/noisy" bash Benchmarks/noisy-bench/run.sh /tmp/noisybench > "$OUT/noisy.txt" 2>&1
 echo "logs in $OUT"

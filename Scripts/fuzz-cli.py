@@ -16,6 +16,7 @@ import argparse, os, random, re, subprocess, sys, tempfile, time
 
 COMPARISONS = b"winner,loser,tie,weight\na,b,0,1\nb,c,0,2\nc,a,0,1\na,c,1,1\nb,a,0,1.5\nc,b,0,1\nd,a,0,1\nb,d,0,1\nd,c,1,0.5\n"
 BATTLES = b"winner,loser,tie,len_a,len_b\na,b,0,120,80\nb,c,0,300,20\nc,a,0,45,60\na,c,1,10,10\nb,a,0,200,100\nc,b,0,50,70\n"
+ANNOTATED = b"winner,loser,annotator,first\na,b,u1,a\nb,c,u2,c\nc,a,u1,c\na,c,u3,\nb,a,u2,b\nc,b,u1,b\nd,a,u3,a\nb,d,u1,d\nd,c,u2,d\n"
 SOFT = b"winner,loser,probability,weight\na,b,0.8,1\nb,c,0.6,2\nc,a,0.3,1\na,c,0.5,1\nb,d,0.9,1\nd,a,0.2,0.5\n"
 SVO = b"respondent,item,option\n" + b"".join(b"r1,%d,%d\n" % (i, o) for i, o in zip(range(1, 7), [3, 4, 5, 2, 7, 3]))
 TOKENS = [b",", b'"', b"\n", b"\r\n", b"\xef\xbb\xbf", b"\xcc\x81", b"nan", b"inf", b"-inf", b"1e308", b"1e309",
@@ -24,6 +25,8 @@ TOKENS = [b",", b'"', b"\n", b"\r\n", b"\xef\xbb\xbf", b"\xcc\x81", b"nan", b"in
 CASES = [
     ("fit bradley-terry", "c.csv", COMPARISONS, ["fit", "bradley-terry", "--comparisons", "{f}", "--report", "{out}/r.json"]),
     ("fit bradley-terry davidson", "c.csv", COMPARISONS, ["fit", "bradley-terry", "--comparisons", "{f}", "--ties", "davidson", "--intervals", "hessian"]),
+    ("fit noisy-bradley-terry", "n.csv", ANNOTATED, ["fit", "noisy-bradley-terry", "--comparisons", "{f}", "--output", "{out}/s.csv", "--annotators", "{out}/a.csv", "--report", "{out}/r.json"]),
+    ("fit bradley-terry noise scores", "n.csv", ANNOTATED, ["fit", "bradley-terry", "--comparisons", "{f}", "--l2", "0.01", "--output", "{out}/s.csv", "--noise-scores", "{out}/n.csv"]),
     ("leaderboard bootstrap", "c.csv", COMPARISONS, ["leaderboard", "--comparisons", "{f}", "--bootstrap", "20", "--report", "{out}/r.json", "--svg", "{out}"]),
     ("leaderboard covariates", "b.csv", BATTLES, ["leaderboard", "--comparisons", "{f}", "--covariates", "len_a:len_b", "--normalize", "arena"]),
     ("fit thurstone soft", "s.csv", SOFT, ["fit", "thurstone", "--comparisons", "{f}", "--soft", "--report", "{out}/r.json"]),

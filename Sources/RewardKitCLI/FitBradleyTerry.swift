@@ -40,12 +40,17 @@ struct FitBradleyTerry: ParsableCommand {
     @OptionGroup(title: "Model output") var modelOutput: ModelOutputOptions
     @OptionGroup(title: "Report") var reportOptions: ReportOptions
     @OptionGroup(title: "Distributed") var distribution: DistributedOptions
+    @Option(help: "Write 5-fold cross-fitted label-noise scores (row,flip_probability; decisive records, 0-based) to this CSV.")
+    var noiseScores: String?
 
     func validate() throws {
         if link != nil && model != nil { throw ValidationError("give --link once (--model is its old spelling)") }
         _ = try input.required()
         if distribution.outOfCore || distribution.blockRows != nil {
             throw ValidationError("fit bradley-terry does not use --out-of-core or --block-rows (they stream feature files)")
+        }
+        if distribution.distributed && noiseScores != nil {
+            throw ValidationError("--noise-scores refits on folds of the records in one process; it does not combine with --distributed")
         }
         if distribution.distributed && intervalOptions.kind(default: .none) == .bootstrap && (input.comparisons ?? "").contains("{rank}") {
             throw ValidationError("--distributed bootstrap intervals resample all records: give one --comparisons file that every rank reads, not per-rank {rank} files")
@@ -136,6 +141,13 @@ struct FitBradleyTerry: ParsableCommand {
             print(text, terminator: "")
         }
         try modelOutput.write(fitted.modelFile(extraMetadata: ["trained_by": "rewardkit fit bradley-terry"]))
+        if let noiseScores {
+            let scores: LabelNoiseScores
+            do { scores = try estimator.labelNoiseScores(data, folds: 5, seed: seedOptions.seed) } catch { throw CLIError("\(comparisons): \(error)") }
+            do { try AtomicFileWriter.write(scores.csvText(), to: url(noiseScores)) } catch {
+                throw CLIError("\(noiseScores): cannot write: \(error.detail)")
+            }
+        }
 
         let r = fitted.report
         var json: [String: JSONValue] = [

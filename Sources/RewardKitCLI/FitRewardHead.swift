@@ -40,6 +40,8 @@ struct FitRewardHead: ParsableCommand {
     @OptionGroup(title: "Report") var reportOptions: ReportOptions
     @Flag(help: "Train in Double precision instead of Float.") var double = false
     @OptionGroup(title: "Distributed / out of core") var distribution: DistributedOptions
+    @Option(help: "Write 5-fold cross-fitted label-noise scores (row,flip_probability; 0-based pair rows) to this CSV (five more fits).")
+    var noiseScores: String?
 
     var epochs: Int { training.epochs ?? 3 }
     var batchSize: Int { training.batchSize ?? 256 }
@@ -63,6 +65,9 @@ struct FitRewardHead: ParsableCommand {
             guard head == .linear, (solver ?? .lbfgs) != .adam else {
                 throw ValidationError("--out-of-core fits the linear head with --solver lbfgs or newton (Adam minibatches are not streamed yet)")
             }
+        }
+        if distribution.streamsFeatures && noiseScores != nil {
+            throw ValidationError("--noise-scores refits the head on folds of in-memory pairs; it does not combine with --distributed or --out-of-core")
         }
         if distribution.distributed && (solver ?? (head == .linear ? .lbfgs : .adam)) == .adam && training.earlyStoppingPatience != nil {
             throw ValidationError("--distributed trains Adam minibatches without early stopping (the validation split is not sharded)")
@@ -147,12 +152,23 @@ struct FitRewardHead: ParsableCommand {
                                                    learningRate: learningRate, seed: seed)
             config.earlyStoppingPatience = training.earlyStoppingPatience
             config.validationFraction = training.validationFraction ?? 0.1
-            switch (head, chosenSolver) {
-            case (.linear, .lbfgs): trained = try HeadTraining.fitLinearFullBatch(train, solver: .lbfgs, objective: objective)
-            case (.linear, .newton): trained = try HeadTraining.fitLinearFullBatch(train, solver: .newton, objective: objective)
-            case (.linear, .adam), (.mlp, _):
-                trained = try HeadTraining.fitMinibatch(startingHead(S.self, dimension: train.dimension, objective: objective),
-                                                       train, configuration: config, observer: progress)
+            func trainHead(_ pairs: FeaturePairs<S>, observer: TrainingObserver?) throws -> TrainedHead<S> {
+                switch (head, chosenSolver) {
+                case (.linear, .lbfgs): return try HeadTraining.fitLinearFullBatch(pairs, solver: .lbfgs, objective: objective)
+                case (.linear, .newton): return try HeadTraining.fitLinearFullBatch(pairs, solver: .newton, objective: objective)
+                case (.linear, .adam), (.mlp, _):
+                    return try HeadTraining.fitMinibatch(startingHead(S.self, dimension: pairs.dimension, objective: objective),
+                                                         pairs, configuration: config, observer: observer)
+                }
+            }
+            trained = try trainHead(train, observer: progress)
+            if let noiseScores {
+                let scores = try HeadTraining.labelNoiseScores(train, folds: 5, seed: seed, source: input.chosen ?? "chosen") {
+                    try trainHead($0, observer: nil).head
+                }
+                do { try AtomicFileWriter.write(scores.csvText(), to: url(noiseScores)) } catch {
+                    throw CLIError("\(noiseScores): cannot write: \(error.detail)")
+                }
             }
             let trainProbabilities = trained.head.probabilities(chosen: train.chosen, rejected: train.rejected)
             trainCount = train.count

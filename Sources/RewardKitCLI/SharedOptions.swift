@@ -13,7 +13,7 @@ import Synchronization
 
 /// `--comparisons FILE`: winner/loser comparisons (CSV or JSON Lines).
 struct ComparisonInputOptions: ParsableArguments {
-    @Option(help: "Comparison file: CSV with winner,loser[,tie,weight,annotator] or JSON Lines (.jsonl).")
+    @Option(help: "Comparison file: CSV with winner,loser[,tie,weight,annotator,first] or JSON Lines (.jsonl).")
     var comparisons: String?
 
     /// The file, or a usage error naming the option.

@@ -114,3 +114,26 @@ package func binomialSample<G: RandomNumberGenerator>(trials: Double, probabilit
         if v <= h - lgamma(k + 1) - lgamma(n - k + 1) + (k - m) * lpq { return k }
     }
 }
+
+/// The area under the ROC curve of `scores` for the positives `labels` (the Mann–Whitney
+/// probability that a random positive scores above a random negative, ties counting ½); nil
+/// without both classes.
+package func areaUnderROC(scores: [Double], labels: [Bool]) -> Double? {
+    precondition(scores.count == labels.count, "\(scores.count) scores for \(labels.count) labels")
+    let order = scores.indices.sorted { scores[$0] < scores[$1] }
+    var rankSum = 0.0, positives = 0.0
+    var start = 0
+    while start < order.count {
+        var end = start
+        while end + 1 < order.count && scores[order[end + 1]] == scores[order[start]] { end += 1 }
+        let midRank = Double(start + end) / 2 + 1
+        for position in start...end where labels[order[position]] {
+            rankSum += midRank
+            positives += 1
+        }
+        start = end + 1
+    }
+    let negatives = Double(scores.count) - positives
+    guard positives > 0 && negatives > 0 else { return nil }
+    return (rankSum - positives * (positives + 1) / 2) / (positives * negatives)
+}

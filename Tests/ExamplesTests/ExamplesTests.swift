@@ -82,6 +82,7 @@ struct ExamplesTests {
     static let tested: Set<String> = [
         "arena-leaderboard", "cyclic-preferences", "logistic-regression", "pluralistic-mixture",
         "regret-vs-partial-return", "reward-head", "value-orientation",
+        "annotator-quality",
     ]
 
     @Test("every program in Examples/ has a test in this suite")
@@ -217,5 +218,26 @@ struct ExamplesTests {
         #expect(status == 0, "stderr: \(err)")
         #expect(out.contains("BIC selects K = 4."))
         #expect(out.contains("4 of 4 value groups are recovered as single components."))
+    }
+
+    @Test("annotator-quality: left-clickers flagged spammer, adversaries adversarial; the noisy fit and the reweighted fit beat the plain fit")
+    func annotatorQuality() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (status, out, err) = try runExample("annotator-quality", ["--write-csv", folder.appendingPathComponent("c.csv").path], in: folder)
+        #expect(status == 0, "stderr: \(err)")
+        for name in ["left-clicker-0", "left-clicker-1", "left-clicker-2"] {
+            #expect(line(out, containing: name)?.hasSuffix("spammer") == true, "\(name)")
+        }
+        for name in ["adversary-0", "adversary-1"] { #expect(line(out, containing: name)?.hasSuffix("adversarial") == true, "\(name)") }
+        #expect(line(out, containing: "newcomer")?.hasSuffix("too-few") == true)
+        #expect(line(out, containing: "careful-0")?.hasSuffix("ok") == true)
+        let plain = try #require(line(out, containing: "plain Bradley–Terry").map { numbers(in: $0) })
+        let noisy = try #require(line(out, containing: "noisy Bradley–Terry").map { numbers(in: $0) })
+        let weighted = try #require(line(out, containing: "weighted by").map { numbers(in: $0) })
+        #expect(noisy.count == 2 && plain.count == 2 && weighted.count >= 2)
+        #expect(noisy[0] > plain[0] && weighted[weighted.count - 2] > plain[0], "plain \(plain), noisy \(noisy), weighted \(weighted)")
+        #expect(out.contains("e-value test"))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("c.csv").path))
     }
 }

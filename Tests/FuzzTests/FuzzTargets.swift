@@ -93,6 +93,50 @@ enum FuzzTargets {
         }
     }
 
+    static let annotatedCSV = """
+    winner,loser,annotator,first
+    a,b,u1,a
+    b,c,u2,c
+    c,a,u1,c
+    a,c,u3,
+    b,a,u2,b
+    c,b,u1,b
+    a,b,u2,a
+    d,a,u3,a
+    b,d,u1,d
+    d,c,u2,d
+
+    """
+
+    /// Loads annotated comparisons (with `first`) and fits the noisy Bradley–Terry model and the
+    /// cross-fitted label-noise scores, the way `fit noisy-bradley-terry` and `--noise-scores` do.
+    static func annotated(_ url: URL) -> FuzzTarget.Outcome {
+        do {
+            let set = try ComparisonSet.load(contentsOf: url)
+            let summary = "\(set.items) \(set.winners) \(set.losers) \(set.annotators ?? []) \(set.shownFirst ?? [])"
+            var fit = "no annotators"
+            if set.annotators != nil {
+                do {
+                    let model = try NoisyBradleyTerry(.init(l2Penalty: 0.01, maximumIterations: 300)).fit(set)
+                    if !finite(model.strengths) || !model.report.logLikelihood.isFinite
+                        || !model.annotators.allSatisfy({ $0.reliability > 0 && $0.reliability < 1 && ($0.bias?.isFinite ?? true) }) {
+                        return .accepted("NOT FINITE: \(model.strengths) \(model.annotators)")
+                    }
+                    fit = "noisy fit \(model.report.converged)"
+                } catch {
+                    fit = "noisy fit error"
+                }
+            }
+            if let scores = try? BradleyTerry(.init(l2Penalty: 0.01)).labelNoiseScores(set, folds: 2, seed: 1),
+               !scores.flipProbabilities.allSatisfy({ $0 >= 0 && $0 <= 1 }) {
+                return .accepted("NOT FINITE: flip probabilities \(scores.flipProbabilities)")
+            }
+            return .accepted(summary + " " + fit)
+        } catch {
+            return .rejected("\(error)")
+        }
+    }
+
     static let battles = """
     winner,loser,tie,len_a,len_b
     a,b,0,120,80
@@ -330,6 +374,8 @@ enum FuzzTargets {
                    variants: csvVariants, run: comparisons),
         FuzzTarget(name: "comparisons JSONL", fileName: "comparisons.jsonl", seeds: [Array(comparisonJSONL.utf8)],
                    variants: jsonlVariants, run: comparisons),
+        FuzzTarget(name: "annotated comparisons", fileName: "annotated.csv", seeds: [Array(annotatedCSV.utf8)],
+                   variants: csvVariants, run: annotated),
         FuzzTarget(name: "battles with covariates", fileName: "battles.csv", seeds: [Array(battles.utf8)],
                    variants: csvVariants, run: arena),
         FuzzTarget(name: "soft labels", fileName: "soft.csv", seeds: [Array(softLabels.utf8)], variants: csvVariants, run: soft),

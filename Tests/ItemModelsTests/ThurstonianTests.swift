@@ -152,6 +152,25 @@ struct ThurstonianTests {
         #expect(Tolerance.isClose(fit.report.objective, lbfgs.value, rtol: 1e-12))
     }
 
+    /// Fuzz regression: one weight of 1e28 next to weights of 1 puts the other pairs below the
+    /// rounding of F, and Newton steps drove one σ to +∞ and another to 0 with F still finite.
+    /// Now σ² overflowing or underflowing is outside the domain, and the fit either stays finite
+    /// or throws a numerical failure.
+    @Test func extremeWeightsGiveAFiniteFitOrATypedError() throws {
+        let csv = "winner,loser,probability,weight\na,b,0.8,1\nb,c,0.6,2\nc,a,0.3,1\na,c,0.5,99999999999999999999999999\nb,d,0.9,1\nd,a,0.2,0.5\n"
+        let data = try ProbabilisticComparisons(softLabelCSV: csv, source: "s.csv")
+        let outcome = Result { () throws(BradleyTerryError) -> ThurstonianFit in try ThurstonianFitter().fit(data) }
+        switch outcome {
+        case .success(let fit):
+            #expect(fit.model.means.allSatisfy { $0.isFinite })
+            #expect(fit.model.standardDeviations.allSatisfy { $0.isFinite && $0 > 0 })
+            #expect(fit.report.logLikelihood.isFinite && fit.report.objective.isFinite)
+        case .failure(let error):
+            let isNumerical = if case .numericalFailure = error { true } else { false }
+            #expect(isNumerical, "\(error)")
+        }
+    }
+
     /// The per-item penalty is the Bradley–Terry one on θ = μ/√2: (λ/2)‖μ/√2‖² + (λ_s/2)‖log σ‖².
     @Test func perItemPenaltyIsTheBradleyTerryPenaltyOnProbitStrengths() {
         let m = Self.truth(6, seed: 14)

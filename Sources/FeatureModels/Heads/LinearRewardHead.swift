@@ -62,13 +62,22 @@ public struct LinearRewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRew
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func lossAndGradients(on batch: PairBatch<Scalar>) -> (loss: Double, gradients: [Tensor<Scalar>]) {
+        lossAndGradients(on: batch) { rp, g in
+            objective.pairLoss(rewards: rp, margins: batch.margins, weights: batch.weights, gradient: g)
+        }
+    }
+
+    /// The objective with another loss of the stacked rewards: `pairLoss(r, ∂L/∂r)` returns the data
+    /// part and writes its gradient; the penalty (λ/2)‖w‖² is added (``NoisyLabelHead`` uses this).
+    public func lossAndGradients(
+        on batch: PairBatch<Scalar>,
+        pairLoss: (UnsafeBufferPointer<Scalar>, UnsafeMutableBufferPointer<Scalar>) -> Double
+    ) -> (loss: Double, gradients: [Tensor<Scalar>]) {
         precondition(batch.dimension == dimension, "LinearRewardHead: batch dimension \(batch.dimension), head dimension \(dimension)")
         let r = batch.responses.matvec(weights)
         var dr = [Scalar](repeating: 0, count: r.count)
         let loss = r.scalars.withUnsafeBufferPointer { rp in
-            dr.withUnsafeMutableBufferPointer { g in
-                objective.pairLoss(rewards: rp, margins: batch.margins, weights: batch.weights, gradient: g)
-            }
+            dr.withUnsafeMutableBufferPointer { g in pairLoss(rp, g) }
         }
         var gradients = [batch.responses.matvec(Tensor(dr), transposed: true)]
         objective.addPenaltyGradient(parameters, to: &gradients)

@@ -108,13 +108,22 @@ public struct MLPRewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarReward
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func lossAndGradients(on batch: PairBatch<Scalar>) -> (loss: Double, gradients: [Tensor<Scalar>]) {
+        lossAndGradients(on: batch) { rp, g in
+            objective.pairLoss(rewards: rp, margins: batch.margins, weights: batch.weights, gradient: g)
+        }
+    }
+
+    /// The objective with another loss of the stacked rewards: `pairLoss(r, ∂L/∂r)` returns the data
+    /// part and writes its gradient; the penalty (λ/2)‖θ‖² is added (``NoisyLabelHead`` uses this).
+    public func lossAndGradients(
+        on batch: PairBatch<Scalar>,
+        pairLoss: (UnsafeBufferPointer<Scalar>, UnsafeMutableBufferPointer<Scalar>) -> Double
+    ) -> (loss: Double, gradients: [Tensor<Scalar>]) {
         precondition(batch.dimension == dimension, "MLPRewardHead: batch dimension \(batch.dimension), head dimension \(dimension)")
         let (rewards, cache) = network.forward(batch.responses)
         var dr = Tensor<Scalar>.zeros(shape: [rewards.count, 1])
         let loss = rewards.scalars.withUnsafeBufferPointer { rp in
-            dr.scalars.withUnsafeMutableBufferPointer { g in
-                objective.pairLoss(rewards: rp, margins: batch.margins, weights: batch.weights, gradient: g)
-            }
+            dr.scalars.withUnsafeMutableBufferPointer { g in pairLoss(rp, g) }
         }
         var gradients = network.parameterGradients(dr, cache: cache)
         objective.addPenaltyGradient(parameters, to: &gradients)

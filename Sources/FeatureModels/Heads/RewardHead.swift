@@ -77,6 +77,18 @@ public enum RewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRewardModel
         }
     }
 
+    /// The wrapped head's objective with another loss of the stacked rewards (see
+    /// ``LinearRewardHead/lossAndGradients(on:pairLoss:)``).
+    public func lossAndGradients(
+        on batch: PairBatch<Scalar>,
+        pairLoss: (UnsafeBufferPointer<Scalar>, UnsafeMutableBufferPointer<Scalar>) -> Double
+    ) -> (loss: Double, gradients: [Tensor<Scalar>]) {
+        switch self {
+        case .linear(let head): return head.lossAndGradients(on: batch, pairLoss: pairLoss)
+        case .mlp(let head): return head.lossAndGradients(on: batch, pairLoss: pairLoss)
+        }
+    }
+
     /// The wrapped head's logits r(chosen) − r(rejected) (over the temperature) on `batch`.
     public func preferenceLogits(on batch: PairBatch<Scalar>) -> [Scalar] {
         switch self {

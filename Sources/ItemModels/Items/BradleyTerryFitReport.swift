@@ -10,6 +10,11 @@ public struct BradleyTerryFitReport: Sendable, Equatable, Codable {
         case maximumIterations
         /// No step along the search direction decreased F (the limit of floating-point precision).
         case noFurtherProgress
+        /// L-BFGS only: the decrease of F in one step fell below its relative tolerance (a
+        /// convergence criterion: ``BradleyTerryFitReport/converged`` is true).
+        case relativeFunctionChange
+        /// L-BFGS only: the limit on objective evaluations (line-search trials included) was reached.
+        case maximumFunctionEvaluations
     }
 
     /// The optimizer that ran.
@@ -21,6 +26,8 @@ public struct BradleyTerryFitReport: Sendable, Equatable, Codable {
         /// Truncated Newton (``BradleyTerry/Solver/truncatedNewton``, and ``ThurstonianFitter`` with
         /// per-item variances).
         case truncatedNewton
+        /// L-BFGS with a strong Wolfe line search (``NoisyBradleyTerry``).
+        case lbfgs
 
         /// The report's name of a resolved ``BradleyTerry/Solver`` (`.automatic` never runs itself).
         public init(_ solver: BradleyTerry.Solver) {
@@ -49,7 +56,8 @@ public struct BradleyTerryFitReport: Sendable, Equatable, Codable {
     public var maxAbsGradient: Double
     /// Why the solver stopped.
     public var stopReason: StopReason
-    /// Whether max |∇F| ≤ the configured tolerance.
+    /// Whether max |∇F| ≤ the configured tolerance (for L-BFGS: or the relative change of F fell
+    /// below its tolerance, ``StopReason/relativeFunctionChange``).
     public var converged: Bool
     /// Wall-clock seconds of the fit (aggregation included).
     public var seconds: Double

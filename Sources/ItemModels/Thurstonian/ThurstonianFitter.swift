@@ -146,12 +146,18 @@ public struct ThurstonianFitter: Sendable {
             x = step.point
             point = step.evaluation
         }
+        let model = likelihood.model(x, items: data.items)
+        guard model.means.allSatisfy(\.isFinite),
+              model.standardDeviations.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw .numericalFailure("the per-item Thurstonian fit left the range of floating point (σ overflowed or reached 0); "
+                                    + "the weights span too many orders of magnitude for this model — rescale them or use --variance shared")
+        }
         let nll = ThurstonianLikelihood(data: data).evaluate(x, gradient: &point.gradient)
         let report = BradleyTerryFitReport(
             solver: .truncatedNewton, iterations: iterations, innerIterations: inner, objective: point.value,
             logLikelihood: -nll, maxAbsGradient: maxAbs(evaluate(x).gradient), stopReason: stop,
             converged: stop == .gradientTolerance, seconds: 0)
-        return ThurstonianFit(model: likelihood.model(x, items: data.items), report: report)
+        return ThurstonianFit(model: model, report: report)
     }
 
     /// Subtracts each block's mean (the μ block and the log σ block): the gauge of a per-item fit.

@@ -145,6 +145,8 @@ public struct ThurstonianLikelihood: Sendable {
                         let vi = Double.exp(2 * x[n + i])
                         let vj = Double.exp(2 * x[n + j])
                         let tau2 = vi + vj
+                        // σ² overflowing or underflowing to 0: outside the domain (+∞, so a line search backs off).
+                        guard tau2.isFinite && tau2 > 0 && vi > 0 && vj > 0 else { value = .infinity; continue }
                         let tau = tau2.squareRoot()
                         let z = (x[i] - x[j]) / tau
                         let terms = ProbitPairLikelihood.terms(difference: z, tieParameter: 0, firstWins: wt * y,

@@ -27,13 +27,15 @@ extension ComparisonSet {
     /// Parses CSV bytes with a header line, read by the one CSV reader (see `Docs/DataFormats.md`).
     ///
     /// Required columns: `winner`, `loser`. Optional: `tie` (exactly `0` or `1`), `annotator`,
-    /// `weight` (finite, ≥ 0). Column names are matched case-insensitively, in any order; unknown
+    /// `weight` (finite, ≥ 0), `first` (the name of the item shown first: the winner's or the
+    /// loser's; empty when not recorded; see ``shownFirst``). Column names are matched case-insensitively, in any order; unknown
     /// columns are ignored. Fields may be quoted with `"` (a doubled `""` inside is a quote);
     /// unquoted fields are trimmed of spaces and tabs. Blank lines are skipped.
     ///
     /// - Throws: `DataError` naming `source`, the 1-based line and the reason: empty file,
     ///   missing column, malformed line (wrong field count, unterminated quote, empty item name),
-    ///   winner equal to loser, bad tie value, bad weight, or no records at all.
+    ///   winner equal to loser, bad tie value, bad weight, a `first` naming neither item, or no
+    ///   records at all.
     public init(csv bytes: [UInt8], source: String) throws(DataError) {
         var reader = CSVReader(bytes: bytes, source: source)
         self = try Self.parseCSV(&reader, numericColumns: []).comparisons
@@ -48,6 +50,9 @@ extension ComparisonSet {
         let winnerColumn = try header.column("winner"), loserColumn = try header.column("loser")
         let tieColumn = header.optionalColumn("tie"), annotatorColumn = header.optionalColumn("annotator")
         let weightColumn = header.optionalColumn("weight")
+        // A `first` column that the caller reads as a number (an arena covariate named "first") is not
+        // the shown-first item.
+        let firstColumn = numericColumns.contains { $0.lowercased() == "first" } ? nil : header.optionalColumn("first")
         var numeric: [Int] = []
         for name in numericColumns { numeric.append(try header.column(name)) }
 
@@ -62,6 +67,7 @@ extension ComparisonSet {
         var annotators: [Int]? = annotatorColumn == nil ? nil : []
         var annotatorIndex: [String: Int] = [:]
         var annotatorNames: [String] = []
+        var shownFirst: [Int8]? = firstColumn == nil ? nil : []
 
         func intern(_ field: CSVField, column: String, reader: CSVReader) throws(DataError) -> Int {
             if field.isEmpty { throw reader.error(.malformedLine("empty \(column) name")) }
@@ -99,6 +105,20 @@ extension ComparisonSet {
                 }
                 annotators!.append(id)
             }
+            if let firstColumn {
+                let f = fields[firstColumn]
+                let side: Int8
+                if f.isEmpty {
+                    side = 0
+                } else if reader.withBytes(f, { interner.index(of: $0) }) == w {
+                    side = 1
+                } else if reader.withBytes(f, { interner.index(of: $0) }) == l {
+                    side = -1
+                } else {
+                    throw reader.error(.invalidValue("first '\(reader.string(f))' names neither the winner '\(interner.names[w])' nor the loser '\(interner.names[l])'"))
+                }
+                shownFirst!.append(side)
+            }
             for index in numeric {
                 let text = reader.string(fields[index])
                 guard let value = Double(text), value.isFinite else {
@@ -114,7 +134,8 @@ extension ComparisonSet {
         }
         if winners.isEmpty { throw DataError(file: reader.source, reason: .emptyDataSet) }
         let set = ComparisonSet(validatedItems: interner.names, winners: winners, losers: losers, ties: ties,
-                                weights: weights, annotators: annotators, annotatorNames: annotatorNames)
+                                weights: weights, annotators: annotators, annotatorNames: annotatorNames,
+                                shownFirst: shownFirst)
         return (set, values, lines)
     }
 }
@@ -148,6 +169,18 @@ struct ByteStringInterner {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         return h ^ (h >> 29)
+    }
+
+    /// The index of `bytes`, if it was interned.
+    func index(of bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let h = Self.hash(bytes)
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let entry = table[slot]
+            if entry < 0 { return nil }
+            if hashes[slot] == h && equals(Int(entry), bytes) { return Int(entry) }
+            slot = (slot + 1) & mask
+        }
     }
 
     /// The index of `bytes`, inserting it when new.
@@ -199,16 +232,19 @@ struct ByteStringInterner {
 
 extension ComparisonSet {
     /// The set as CSV text with a header: `winner,loser,tie`, plus `weight` when any weight differs
-    /// from 1 and `annotator` when the set has annotators. Fields are quoted when needed;
+    /// from 1, `annotator` when the set has annotators and `first` when it records the item shown first. Fields are quoted when needed;
     /// ``init(csv:source:)`` reads the text back to an equal set.
     public func csvText() -> String {
         let weighted = isWeighted
         var writer = CSVWriter(header: ["winner", "loser", "tie"] + (weighted ? ["weight"] : [])
-                               + (annotators == nil ? [] : ["annotator"]))
+                               + (annotators == nil ? [] : ["annotator"]) + (shownFirst == nil ? [] : ["first"]))
         for k in 0..<count {
             var record = [items[winners[k]], items[losers[k]], ties[k] ? "1" : "0"]
             if weighted { record.append("\(weights[k])") }
             if let annotators { record.append(annotatorNames[annotators[k]]) }
+            if let shownFirst {
+                record.append(shownFirst[k] > 0 ? items[winners[k]] : shownFirst[k] < 0 ? items[losers[k]] : "")
+            }
             writer.appendRecord(record)
         }
         return writer.text

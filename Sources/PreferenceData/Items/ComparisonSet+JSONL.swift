@@ -10,11 +10,12 @@ extension ComparisonSet {
     }
 
     /// Parses JSON Lines: one object per non-blank line with the keys of the CSV format,
-    /// `{"winner": "a", "loser": "b", "tie": 0, "annotator": "x", "weight": 1.5}`.
+    /// `{"winner": "a", "loser": "b", "tie": 0, "annotator": "x", "weight": 1.5, "first": "b"}`.
     ///
     /// `winner` and `loser` are strings (integers are accepted and used as names; `true` and
     /// `false` are not); `tie` is 0, 1, `"0"`, `"1"`, `true` or `false`; `weight` a finite number
-    /// ≥ 0 (or its text); `annotator` a string or an integer. `null` is the same as a missing
+    /// ≥ 0 (or its text); `annotator` a string or an integer; `first` (the item shown first) the
+    /// winner's or the loser's name, `""` when not recorded. `null` is the same as a missing
     /// optional key. Each line is read by `JSONValue`.
     ///
     /// - Throws: `DataError` with the 1-based line: malformed JSON, an object with the same key
@@ -100,9 +101,17 @@ extension ComparisonSet {
             case .bool(let flag)?: annotator = flag ? "1" : "0"
             default: throw fail(.malformedLine("annotator is not a string"))
             }
+            var first: String? = nil
+            switch record["first"] {
+            case nil, .null?: break
+            case .string(let s)?: first = s
+            case let value? where value.intValue != nil: first = String(value.intValue!)
+            default: throw fail(.malformedLine("first is not a string"))
+            }
+            let side = try ComparisonSet.side(first: first, winner: winner, loser: loser, source: source, line: lineNumber)
             let w = builder.index(ofItem: winner), l = builder.index(ofItem: loser)
             let a = annotator.map { builder.annotatorID($0) }
-            builder.appendValidated(winner: w, loser: l, isTie: isTie, weight: weight, annotator: a)
+            builder.appendValidated(winner: w, loser: l, isTie: isTie, weight: weight, annotator: a, shownFirst: side)
         }
         if builder.count == 0 { throw DataError(file: source, reason: .emptyDataSet) }
         self = builder.build()

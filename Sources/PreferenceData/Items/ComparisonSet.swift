@@ -28,6 +28,10 @@ public struct ComparisonSet: Sendable, Equatable {
     public private(set) var annotators: [Int]?
     /// Annotator names; `annotators` index into this array.
     public private(set) var annotatorNames: [String]
+    /// Which item of each record was shown first (left), when the source had a `first` column:
+    /// `+1` the winner, `−1` the loser, `0` not recorded for that record. The noisy Bradley–Terry
+    /// model fits a per-annotator position bias from it (see `Docs/Annotators.md`).
+    public private(set) var shownFirst: [Int8]?
 
     /// One record of the set.
     public struct Comparison: Sendable, Equatable {
@@ -50,7 +54,7 @@ public struct ComparisonSet: Sendable, Equatable {
     /// throws a `DataError` whose `line` is the 0-based record index.
     public init(
         items: [String], winners: [Int], losers: [Int], ties: [Bool]? = nil, weights: [Double]? = nil,
-        annotators: [Int]? = nil, annotatorNames: [String] = [], source: String = "<memory>"
+        annotators: [Int]? = nil, annotatorNames: [String] = [], shownFirst: [Int8]? = nil, source: String = "<memory>"
     ) throws(DataError) {
         let m = winners.count
         precondition(losers.count == m, "ComparisonSet: \(m) winners but \(losers.count) losers")
@@ -58,6 +62,8 @@ public struct ComparisonSet: Sendable, Equatable {
         precondition(weights == nil || weights!.count == m, "ComparisonSet: \(m) records but \(weights!.count) weights")
         precondition(annotators == nil || annotators!.count == m,
                      "ComparisonSet: \(m) records but \(annotators!.count) annotator ids")
+        precondition(shownFirst == nil || shownFirst!.count == m,
+                     "ComparisonSet: \(m) records but \(shownFirst!.count) first-shown flags")
         var seen = Set<String>()
         for name in items where !seen.insert(name).inserted {
             throw DataError(file: source, reason: .invalidValue("duplicate item name '\(name)'"))
@@ -72,6 +78,9 @@ public struct ComparisonSet: Sendable, Equatable {
             if let weights, !(weights[k].isFinite && weights[k] >= 0) {
                 throw DataError(file: source, line: k, reason: .invalidWeight("\(weights[k])"))
             }
+            if let shownFirst, !(shownFirst[k] >= -1 && shownFirst[k] <= 1) {
+                throw DataError(file: source, line: k, reason: .invalidValue("first-shown flag \(shownFirst[k]) is not −1, 0 or 1"))
+            }
             if let annotators {
                 precondition(annotators[k] >= 0 && annotators[k] < annotatorNames.count,
                              "ComparisonSet: record \(k) has annotator \(annotators[k]) outside 0..<\(annotatorNames.count)")
@@ -84,11 +93,12 @@ public struct ComparisonSet: Sendable, Equatable {
         self.weights = weights ?? [Double](repeating: 1, count: m)
         self.annotators = annotators
         self.annotatorNames = annotatorNames
+        self.shownFirst = shownFirst
     }
 
     /// An unchecked memberwise initializer for loaders that have already validated every record.
     init(validatedItems items: [String], winners: [Int], losers: [Int], ties: [Bool], weights: [Double],
-         annotators: [Int]?, annotatorNames: [String]) {
+         annotators: [Int]?, annotatorNames: [String], shownFirst: [Int8]? = nil) {
         self.items = items
         self.winners = winners
         self.losers = losers
@@ -96,6 +106,7 @@ public struct ComparisonSet: Sendable, Equatable {
         self.weights = weights
         self.annotators = annotators
         self.annotatorNames = annotatorNames
+        self.shownFirst = shownFirst
     }
 
     /// The number of records.
@@ -132,7 +143,8 @@ public struct ComparisonSet: Sendable, Equatable {
         ComparisonSet(validatedItems: items,
                       winners: indices.map { winners[$0] }, losers: indices.map { losers[$0] },
                       ties: indices.map { ties[$0] }, weights: indices.map { weights[$0] },
-                      annotators: annotators.map { a in indices.map { a[$0] } }, annotatorNames: annotatorNames)
+                      annotators: annotators.map { a in indices.map { a[$0] } }, annotatorNames: annotatorNames,
+                      shownFirst: shownFirst.map { f in indices.map { f[$0] } })
     }
 
     /// Weighted wins, losses and ties of every item (a tie counts once for both items, not as a win).
@@ -166,6 +178,8 @@ extension ComparisonSet {
         var annotatorNames: [String] = []
         var annotatorIndex: [String: Int] = [:]
         var anyAnnotator = false
+        var shownFirst: [Int8] = []
+        var anyShownFirst = false
 
         /// An empty builder; `items` pre-registers item names (so items without records keep their index).
         public init(items: [String] = []) {
@@ -180,19 +194,23 @@ extension ComparisonSet {
             return items.count - 1
         }
 
-        /// Appends one record. Winner equal to loser, or a non-finite or negative weight, is bad data.
+        /// Appends one record. Winner equal to loser, a non-finite or negative weight, or a `first`
+        /// (the item shown first) that names neither the winner nor the loser is bad data.
         public mutating func append(
-            winner: String, loser: String, isTie: Bool = false, weight: Double = 1, annotator: String? = nil
+            winner: String, loser: String, isTie: Bool = false, weight: Double = 1, annotator: String? = nil,
+            first: String? = nil
         ) throws(DataError) {
             if winner == loser {
                 throw DataError(file: "<memory>", line: winners.count, reason: .winnerEqualsLoser(winner))
             }
+            let side = try ComparisonSet.side(first: first, winner: winner, loser: loser, source: "<memory>",
+                                              line: winners.count)
             if !(weight.isFinite && weight >= 0) {
                 throw DataError(file: "<memory>", line: winners.count, reason: .invalidWeight("\(weight)"))
             }
             let w = index(ofItem: winner), l = index(ofItem: loser)
             let a = annotator.map { annotatorID($0) }
-            appendValidated(winner: w, loser: l, isTie: isTie, weight: weight, annotator: a)
+            appendValidated(winner: w, loser: l, isTie: isTie, weight: weight, annotator: a, shownFirst: side)
         }
 
         mutating func annotatorID(_ name: String) -> Int {
@@ -202,7 +220,18 @@ extension ComparisonSet {
             return annotatorNames.count - 1
         }
 
-        mutating func appendValidated(winner: Int, loser: Int, isTie: Bool, weight: Double, annotator: Int?) {
+        mutating func appendValidated(winner: Int, loser: Int, isTie: Bool, weight: Double, annotator: Int?,
+                                      shownFirst side: Int8? = nil) {
+            if let side {
+                if !anyShownFirst {
+                    // Records before the first `first` value have it unrecorded (0).
+                    anyShownFirst = true
+                    shownFirst = [Int8](repeating: 0, count: winners.count)
+                }
+                shownFirst.append(side)
+            } else if anyShownFirst {
+                shownFirst.append(0)
+            }
             if let annotator {
                 if !anyAnnotator {
                     // Records before the first annotator get an empty-named annotator.
@@ -228,7 +257,24 @@ extension ComparisonSet {
         /// The finished set.
         public func build() -> ComparisonSet {
             ComparisonSet(validatedItems: items, winners: winners, losers: losers, ties: ties, weights: weights,
-                          annotators: anyAnnotator ? annotators : nil, annotatorNames: annotatorNames)
+                          annotators: anyAnnotator ? annotators : nil, annotatorNames: annotatorNames,
+                          shownFirst: anyShownFirst ? shownFirst : nil)
         }
+    }
+}
+
+extension ComparisonSet {
+    /// The first-shown flag of a record from its `first` field: `+1` when it names the winner,
+    /// `−1` the loser, `0` when empty (not recorded), nil when there is no field at all.
+    ///
+    /// - Throws: `DataError` naming `source` and `line` when `first` names neither item.
+    static func side(first: String?, winner: String, loser: String, source: String, line: Int?)
+        throws(DataError) -> Int8? {
+        guard let first else { return nil }
+        if first.isEmpty { return 0 }
+        if first == winner { return 1 }
+        if first == loser { return -1 }
+        throw DataError(file: source, line: line, reason: .invalidValue(
+            "first '\(first)' names neither the winner '\(winner)' nor the loser '\(loser)'"))
     }
 }

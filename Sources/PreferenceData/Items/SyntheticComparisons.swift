@@ -89,11 +89,7 @@ public enum SyntheticComparisons {
         let n = strengths.count
         precondition(n >= 2, "comparisons need at least 2 items, got \(n)")
         precondition(itemNames == nil || itemNames!.count == n, "\(itemNames?.count ?? 0) names for \(n) strengths")
-        let width = String(n).count
-        let names = itemNames ?? (1...n).map { k in
-            let digits = String(k)
-            return "item" + String(repeating: "0", count: width - digits.count) + digits
-        }
+        let names = itemNames ?? defaultItemNames(count: n)
         var edges: [(Int, Int)] = []
         if case .sparse(let degree) = pairs {
             precondition(degree >= 2, "sparse pairs need averageDegree ≥ 2, got \(degree)")
@@ -135,5 +131,14 @@ public enum SyntheticComparisons {
         }
         return ComparisonSet(validatedItems: names, winners: winners, losers: losers, ties: ties,
                              weights: [Double](repeating: 1, count: count), annotators: nil, annotatorNames: [])
+    }
+
+    /// `item1 … itemN`, zero-padded to equal width.
+    static func defaultItemNames(count n: Int) -> [String] {
+        let width = String(n).count
+        return (1...n).map { k in
+            let digits = String(k)
+            return "item" + String(repeating: "0", count: width - digits.count) + digits
+        }
     }
 }

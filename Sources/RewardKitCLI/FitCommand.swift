@@ -10,6 +10,7 @@ struct Fit: ParsableCommand {
             GPMFit.self,
             MixtureFit.self,
             FitRewardHead.self,
+            FitPlackettLuce.self,
             // fit-subcommands: add new `rewardkit fit X` commands above this line
         ]
     )

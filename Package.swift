@@ -100,6 +100,7 @@ let package = Package(
         .executableTarget(name: "item-bt-bench", dependencies: ["RewardKit"], path: "Benchmarks/item-bt-bench", exclude: ["run.sh"]),
         .executableTarget(name: "arena-bench", dependencies: ["RewardKit"], path: "Benchmarks/arena-bench", exclude: ["run.sh", "peer_arena.py"]),
         .executableTarget(name: "item-scale-bench", dependencies: ["RewardKit"], path: "Benchmarks/item-scale-bench"),
+        .executableTarget(name: "pl-bench", dependencies: ["RewardKit"], path: "Benchmarks/pl-bench", exclude: ["run.sh", "gen_rankings.py", "peer_pl.py"]),
         // benchmarks: add new benchmark targets above this line
 
         // Tests: one target per module, named after it.

@@ -154,6 +154,15 @@ public struct PlackettLuce: Sendable {
         if data.chainCount == 0 || !data.chainWeights.contains(where: { $0 > 0 }) { throw .emptyData }
         let modelTies = configuration.ties == .davidsonLuce
         if modelTies && data.maximumTieSize < 2 { throw .tieParameterUndefined }
+        if modelTies {
+            // The Davidson–Luce denominators enumerate every group of ≤ D remaining items.
+            let alternatives = Self.tieAlternatives(data, largestTie: data.maximumTieSize)
+            if alternatives > 5e7 {
+                throw .unsupportedConfiguration(
+                    "Davidson–Luce ties of up to \(data.maximumTieSize) items need \(String(format: "%.3g", alternatives)) "
+                    + "alternatives per evaluation (every group of tied size over each remaining set); use --ties none")
+            }
+        }
         let pseudo = configuration.pseudoRankings
         if configuration.l2Penalty == 0 && pseudo == 0 { try Self.requireStronglyConnected(data, items: items) }
         let objective = objective(for: data)
@@ -205,6 +214,24 @@ public struct PlackettLuce: Sendable {
             objective: outcome.evaluation.value, logLikelihood: logLikelihood, maxAbsGradient: gmax,
             stopReason: outcome.stopReason, converged: gmax <= configuration.gradientTolerance, seconds: 0)
         return (parameters, report)
+    }
+
+    /// Σ over places of Σ_{t ≤ D} C(|R|, t), the Davidson–Luce alternatives of one evaluation.
+    static func tieAlternatives(_ data: PlackettLuceChoices, largestTie: Int) -> Double {
+        var total = 0.0
+        for c in 0..<data.chainCount {
+            let length = data.chainBounds[c + 1] - data.chainBounds[c]
+            for stage in data.stageBounds[c]..<data.stageBounds[c + 1] {
+                let r = length - Int(data.stageStarts[stage])
+                var binomial = 1.0
+                for t in 1...min(largestTie, r) {
+                    binomial *= Double(r - t + 1) / Double(t)
+                    total += binomial
+                }
+            }
+            if total > 1e12 { break }
+        }
+        return total
     }
 
     static func reportSolver(_ solver: Solver) -> BradleyTerryFitReport.Solver {

@@ -22,4 +22,5 @@ echo "== W4 GPM";        BENCH="$BENCH" bash Benchmarks/gpm-bench/run.sh "$DATA"
 echo "== W5 mixtures";   BENCH="$BENCH" bash Benchmarks/mixture-bench/run.sh "$DATA" 1 > "$OUT/w5.txt" 2>&1
 echo "== arena";         bash Benchmarks/arena-bench/run.sh 1000 "$SCRATCH" > "$OUT/arena.txt" 2>&1
 echo "== item scale";    /usr/bin/time -v "$BIN/item-scale-bench" > "$OUT/item-scale.txt" 2>&1
+echo "== Plackett–Luce"; SKIP_BUILD=1 OUT="$OUT/pl" bash Benchmarks/pl-bench/run.sh > "$OUT/pl.txt" 2>&1
 echo "logs in $OUT"

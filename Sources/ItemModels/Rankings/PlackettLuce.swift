@@ -184,6 +184,17 @@ public struct PlackettLuce: Sendable {
         }
         centerStrengths(&x, itemCount: m)
         let solver = configuration.resolvedSolver(parameters: x.count)
+        var warmStartSweeps = 0
+        if initial == nil && tieKernel == nil && solver != .minorizationMaximization {
+            // Newton from θ = 0 overshoots items that win (or lose) most of their places: their
+            // first step is the gradient over a curvature the log-sum-exp soon loses, and the line
+            // search then halves every coordinate for many trials. Three MM sweeps (one kernel
+            // evaluation each) put every item near its log-odds first, so Newton takes full steps.
+            let warm = Self.minorizationMaximization(objective, x, SolverSettings(tolerance: configuration.gradientTolerance,
+                                                                                  maximumIterations: 3))
+            x = warm.x
+            warmStartSweeps = warm.iterations
+        }
         let settings = SolverSettings(tolerance: configuration.gradientTolerance,
                                       maximumIterations: configuration.maximumIterations
                                           ?? (solver == .minorizationMaximization ? 100_000 : 100))
@@ -210,7 +221,8 @@ public struct PlackettLuce: Sendable {
         }
         let gmax = maxAbs(outcome.evaluation.gradient)
         let report = BradleyTerryFitReport(
-            solver: Self.reportSolver(solver), iterations: outcome.iterations, innerIterations: outcome.innerIterations,
+            solver: Self.reportSolver(solver), iterations: outcome.iterations + warmStartSweeps,
+            innerIterations: outcome.innerIterations,
             objective: outcome.evaluation.value, logLikelihood: logLikelihood, maxAbsGradient: gmax,
             stopReason: outcome.stopReason, converged: gmax <= configuration.gradientTolerance, seconds: 0)
         return (parameters, report)

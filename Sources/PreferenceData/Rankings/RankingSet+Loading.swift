@@ -32,9 +32,17 @@ extension RankingSet {
     ///   item twice in one ranking, a ranking of fewer than two items (the line of its first row),
     ///   a ranking with only unranked rows, a bad or inconsistent weight or ranker, or no rankings.
     public init(csv bytes: [UInt8], source: String) throws(DataError) {
+        try self.init(csv: bytes, source: source, rankingColumn: "ranking", itemColumn: "item", validateItem: nil)
+    }
+
+    /// The long-CSV parser with other names for the ranking and item columns (`set,row,rank` for
+    /// ranked response sets); `validateItem` returns why an item name is not acceptable (checked
+    /// on its first row, reported with that line), or nil.
+    package init(csv bytes: [UInt8], source: String, rankingColumn rankingHeader: String, itemColumn itemHeader: String,
+                 validateItem: ((String) -> String?)?) throws(DataError) {
         var reader = CSVReader(bytes: bytes, source: source)
         let header = try reader.header()
-        let rankingColumn = try header.column("ranking"), itemColumn = try header.column("item")
+        let rankingColumn = try header.column(rankingHeader), itemColumn = try header.column(itemHeader)
         let rankColumn = try header.column("rank")
         let weightColumn = header.optionalColumn("weight"), rankerColumn = header.optionalColumn("ranker")
         let unrankedColumn = header.optionalColumn("unranked")
@@ -46,10 +54,14 @@ extension RankingSet {
         var fields: [CSVField] = []
         while try reader.next(into: &fields, count: header.count) {
             let rankingName = reader.string(fields[rankingColumn])
-            if rankingName.isEmpty { throw reader.error(.malformedLine("empty ranking name")) }
+            if rankingName.isEmpty { throw reader.error(.malformedLine("empty \(header.names[rankingColumn].lowercased()) name")) }
             let itemField = fields[itemColumn]
-            if itemField.isEmpty { throw reader.error(.malformedLine("empty item name")) }
+            if itemField.isEmpty { throw reader.error(.malformedLine("empty \(header.names[itemColumn].lowercased()) name")) }
+            let known = interner.names.count
             let item = reader.withBytes(itemField) { interner.intern($0) }
+            if item == known, let validateItem, let problem = validateItem(interner.names[item]) {
+                throw reader.error(.invalidValue(problem))
+            }
             var isUnranked = false
             if let unrankedColumn {
                 let f = fields[unrankedColumn]

@@ -116,14 +116,29 @@ public struct PairwiseTrainer: Sendable {
         validation: FeaturePairsView<Model.Scalar>? = nil, optimizer: inout Opt,
         observer: TrainingObserver? = nil
     ) -> FitReport where Opt.Scalar == Model.Scalar {
-        typealias S = Model.Scalar
-        let config = configuration
-        let n = train.count
-        precondition(n > 0, "PairwiseTrainer.fit needs at least one training pair")
         if let validation {
             precondition(validation.chosen.columnCount == train.chosen.columnCount,
                          "validation dimension \(validation.chosen.columnCount) differs from training dimension \(train.chosen.columnCount)")
         }
+        let batchSize = configuration.validationBatchSize
+        return fit(&model, on: train, validate: validation.map { validation in
+            { (model: Model) in Self.evaluate(model, on: validation, batchSize: batchSize) }
+        }, optimizer: &optimizer, observer: observer)
+    }
+
+    /// Trains `model` in place on any minibatch source (pairs, ranked response sets), calling
+    /// `validate` after each epoch for the validation loss and accuracy that early stopping
+    /// monitors. Everything else — seeded batches, schedules, clipping, early stopping with
+    /// best-weights restore, observers, the report (whose "pairs" count the source's units) — is
+    /// the pairwise ``fit(_:on:validation:optimizer:observer:)``'s.
+    public func fit<Model: MinibatchTrainable, Source: MinibatchSource, Opt: Optimizer>(
+        _ model: inout Model, on train: Source, validate: ((Model) -> (loss: Double, accuracy: Double))?,
+        optimizer: inout Opt, observer: TrainingObserver? = nil
+    ) -> FitReport where Source.Batch == Model.Batch, Opt.Scalar == Model.Scalar {
+        typealias S = Model.Scalar
+        let config = configuration
+        let n = train.count
+        precondition(n > 0, "PairwiseTrainer.fit needs at least one training pair")
         let schedule = MinibatchSchedule(count: n, batchSize: config.batchSize, seed: config.seed,
                                          shuffles: config.shuffles, dropsLastPartialBatch: config.dropsLastPartialBatch)
         let stepsPerEpoch = schedule.batchesPerEpoch
@@ -147,14 +162,14 @@ public struct PairwiseTrainer: Sendable {
         var step = 0
         var pairsProcessed = 0
         var validationSeconds = 0.0
-        var batch = PairBatch<S>(responses: Tensor.zeros(shape: [0, train.chosen.columnCount]))
+        var batch = train.emptyBatch()
         var learningRate = baseRate
 
         epochLoop: for epoch in 1...config.epochs {
             var lossSum = 0.0
             var lossPairs = 0
             for indices in schedule.batches(epoch: epoch - 1) {
-                batch.fill(from: train, indices: indices)
+                train.fill(&batch, indices: indices)
                 var (loss, gradients) = model.lossAndGradients(on: batch)
                 if !loss.isFinite {
                     stop = .nonFiniteLoss
@@ -181,9 +196,9 @@ public struct PairwiseTrainer: Sendable {
             let trainLoss = lossSum / Double(Swift.max(lossPairs, 1))
             var validationLoss: Double?
             var validationAccuracy: Double?
-            if let validation {
+            if let validate {
                 let started = elapsed()
-                let (loss, accuracy) = Self.evaluate(model, on: validation, batchSize: config.validationBatchSize)
+                let (loss, accuracy) = validate(model)
                 validationLoss = loss
                 validationAccuracy = accuracy
                 validationSeconds += elapsed() - started

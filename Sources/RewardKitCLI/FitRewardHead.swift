@@ -38,6 +38,7 @@ struct FitRewardHead: ParsableCommand {
     @Option(help: ArgumentHelp("Old spelling of --model-out.", visibility: .hidden)) var output: String?
     @OptionGroup(title: "Report") var reportOptions: ReportOptions
     @Flag(help: "Train in Double precision instead of Float.") var double = false
+    @OptionGroup(title: "Listwise input (instead of --chosen/--rejected)") var listwise: ListwiseInputOptions
 
     var epochs: Int { training.epochs ?? 3 }
     var batchSize: Int { training.batchSize ?? 256 }
@@ -48,6 +49,7 @@ struct FitRewardHead: ParsableCommand {
     var marginsPath: String? { margins ?? margin }
 
     func validate() throws {
+        if listwise.isGiven { try validateListwise(); return }
         _ = try input.requiredFeatures()
         // A reward head scores every user alike: users matter only for per-group test accuracy.
         try input.reject(["--prompt", "--test-prompt", "--users", "--allow-unknown-users", "--groups-without-test-users"],
@@ -65,6 +67,10 @@ struct FitRewardHead: ParsableCommand {
     var hiddenSizes: [Int]? { parseHidden(hidden) }
 
     func run() throws {
+        if listwise.isGiven {
+            if double { try fitListwise(Double.self) } else { try fitListwise(Float.self) }
+            return
+        }
         if double { try fit(Double.self) } else { try fit(Float.self) }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import FileFormats
 import NumericCore
 import PreferenceData
 import Testing
@@ -88,5 +89,50 @@ struct PlackettLuceCLITests {
             #expect(status == 1)
             #expect(err.hasPrefix("error: \(file.path), line \(line): ") && err.contains(reason), "\(err)")
         }
+    }
+}
+
+@Suite("rewardkit fit reward-head --rankings (listwise, run as a process)", .serialized)
+struct ListwiseHeadCLITests {
+    @Test("trains a listwise head on .npy rows and set,row,rank; reports the ranking metrics; pairwise options are usage errors")
+    func listwise() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var rng = SeededGenerator(seed: 3)
+        let rows = 300, d = 5
+        let x = Tensor<Float>(shape: [rows, d], scalars: (0..<(rows * d)).map { _ in Float(rng.nextNormal()) })
+        let w = (0..<d).map { _ in rng.nextNormal() }
+        let rewards = (0..<rows).map { i in (0..<d).reduce(0.0) { $0 + Double(x.scalars[i * d + $1]) * w[$1] } }
+        let features = folder.appendingPathComponent("x.npy")
+        try NumPyFile.write(x, to: features)
+        for (name, sets) in [("train.csv", 0..<200), ("test.csv", 200..<300)] {
+            var text = "set,row,rank\n"
+            for s in sets {
+                var options: [Int] = []
+                while options.count < 4 { let r = Int.random(in: 0..<rows, using: &rng); if !options.contains(r) { options.append(r) } }
+                let order = SyntheticRankings.order(options, strengths: rewards, ties: .none, using: &rng)
+                for (k, place) in order.enumerated() { text += "s\(s),\(place[0]),\(k + 1)\n" }
+            }
+            try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let report = folder.appendingPathComponent("r.json"), model = folder.appendingPathComponent("m.rkmodel")
+        let (status, _, err) = try runTool(["fit", "reward-head", "--rankings", folder.appendingPathComponent("train.csv").path,
+                                            "--features", features.path, "--test-rankings", folder.appendingPathComponent("test.csv").path,
+                                            "--epochs", "20", "--batch-size", "16", "--learning-rate", "0.02", "--quiet",
+                                            "--report", report.path, "--model-out", model.path])
+        #expect(status == 0, "\(err)")
+        let json = try jsonObject(report)
+        #expect(json["objective_kind"] as? String == "listwise_plackett_luce")
+        #expect((json["test_kendall_tau"] as? Double ?? 0) > 0.5)
+        #expect((json["test_pairwise_accuracy"] as? Double ?? 0) > 0.75)
+        #expect(json["test_top1_accuracy"] != nil && json["train_sets"] as? Int == 200)
+        #expect(FileManager.default.fileExists(atPath: model.path))
+        let (usage, _, usageErr) = try runTool(["fit", "reward-head", "--rankings", folder.appendingPathComponent("train.csv").path,
+                                                "--features", features.path, "--chosen", features.path])
+        #expect(usage == 64 && usageErr.contains("--chosen is a pairwise option"))
+        try "set,row,rank\na,0,1\na,999,2\n".write(to: folder.appendingPathComponent("bad.csv"), atomically: true, encoding: .utf8)
+        let (bad, _, badErr) = try runTool(["fit", "reward-head", "--rankings", folder.appendingPathComponent("bad.csv").path,
+                                            "--features", features.path])
+        #expect(bad == 1 && badErr.contains("line 3") && badErr.contains("outside the feature matrix"), "\(badErr)")
     }
 }

@@ -51,8 +51,8 @@ public enum SyntheticRankings {
         return builder.build()
     }
 
-    /// The places of `options` drawn from the model.
-    static func order(_ options: [Int], strengths: [Double], ties: TieModel,
+    /// The places of `options` (item indices into `strengths`) drawn from the model, best first.
+    public static func order(_ options: [Int], strengths: [Double], ties: TieModel,
                       using generator: inout some RandomNumberGenerator) -> [[Int]] {
         switch ties {
         case .none:

@@ -89,6 +89,7 @@ let package = Package(
         .executableTarget(name: "cyclic-preferences", dependencies: ["RewardKit"], path: "Examples/cyclic-preferences"),
         .executableTarget(name: "value-orientation", dependencies: ["RewardKit"], path: "Examples/value-orientation"),
         .executableTarget(name: "pluralistic-mixture", dependencies: ["RewardKit"], path: "Examples/pluralistic-mixture"),
+        .executableTarget(name: "rankings", dependencies: ["RewardKit"], path: "Examples/rankings"),
         // examples: add new example targets above this line
 
         // Benchmarks (plain executables; run them in release mode, see Benchmarks/README.md).

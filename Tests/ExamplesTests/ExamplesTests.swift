@@ -81,7 +81,7 @@ struct ExamplesTests {
     /// The examples this suite runs; a new folder in Examples/ fails here until it has a test.
     static let tested: Set<String> = [
         "arena-leaderboard", "cyclic-preferences", "logistic-regression", "pluralistic-mixture",
-        "regret-vs-partial-return", "reward-head", "value-orientation",
+        "regret-vs-partial-return", "reward-head", "value-orientation", "rankings",
     ]
 
     @Test("every program in Examples/ has a test in this suite")

@@ -159,6 +159,18 @@ struct PlackettLuceTests {
         #expect(intervals.standardErrors.allSatisfy { ($0 ?? 0) > 0 })
     }
 
+    @Test("a bootstrap replicate that did not draw the ranking connecting the graph has no MLE")
+    func replicateConnectivity() throws {
+        var builder = RankingSet.Builder()
+        try builder.append(places: [["a"], ["b"], ["c"]])
+        try builder.append(places: [["c"], ["a"]])
+        let choices = PlackettLuceChoices(builder.build())
+        try PlackettLuce.requireStronglyConnected(choices, items: ["a", "b", "c"])
+        #expect(throws: PlackettLuceError.self) {
+            try PlackettLuce.requireStronglyConnected(choices.reweighted([2, 0]), items: ["a", "b", "c"])
+        }
+    }
+
     @Test("Davidson–Luce: recovers δ and θ from generated ties")
     func davidsonLuceRecovery() throws {
         let (theta, set) = Self.rankings(items: 10, count: 4000, length: 3...5, ties: .davidsonLuce(deltas: [0.6, 0.25]), seed: 77)

@@ -294,7 +294,8 @@ public struct PlackettLuce: Sendable {
             firstWins.append(!tie && a < b ? 1 : 0); secondWins.append(!tie && a > b ? 1 : 0); ties.append(tie ? 1 : 0)
         }
         var beaten = [Bool](repeating: false, count: n), beating = beaten
-        for c in 0..<data.chainCount {
+        // A chain of weight 0 (a ranking a bootstrap replicate did not draw) is no evidence.
+        for c in 0..<data.chainCount where data.chainWeights[c] > 0 {
             let lo = data.chainBounds[c], hi = data.chainBounds[c + 1]
             var groups: [(range: Range<Int>, isTie: Bool)] = []
             for stage in data.stageBounds[c]..<data.stageBounds[c + 1] {

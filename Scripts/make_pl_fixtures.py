@@ -4,7 +4,8 @@
     pip install numpy scipy choix torch
     python3 Scripts/make_pl_fixtures.py
 
-Writes Tests/ItemModelsTests/Fixtures/pl_*.json. Each fixture holds the rankings (places from
+Writes Tests/ItemModelsTests/Fixtures/PlackettLuce/pl_*.json (a folder of its own: the Bradley–Terry
+fixture tests read every .json directly in Fixtures/). Each fixture holds the rankings (places from
 best to worst, a place being a list of item names; optional unranked options), λ, the tie model
 and the reference optimum: centered strengths, log tie parameters, log-likelihood and objective.
 
@@ -31,7 +32,7 @@ import torch
 
 torch.set_default_dtype(torch.float64)
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "Tests", "ItemModelsTests", "Fixtures")
+OUT = os.path.join(HERE, "..", "Tests", "ItemModelsTests", "Fixtures", "PlackettLuce")
 
 
 def sample_pl(rng, theta, options):

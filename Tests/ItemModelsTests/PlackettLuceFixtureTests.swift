@@ -24,7 +24,7 @@ struct PlackettLuceFixture: Decodable {
     var objective: Double
 
     static func load(_ name: String) throws -> PlackettLuceFixture {
-        let url = Fixture.directory.appendingPathComponent(name + ".json")
+        let url = Fixture.directory.appendingPathComponent("PlackettLuce").appendingPathComponent(name + ".json")
         return try JSONDecoder().decode(PlackettLuceFixture.self, from: Data(contentsOf: url))
     }
 

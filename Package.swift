@@ -95,6 +95,7 @@ let package = Package(
         .executableTarget(name: "value-orientation", dependencies: ["RewardKit"], path: "Examples/value-orientation"),
         .executableTarget(name: "pluralistic-mixture", dependencies: ["RewardKit"], path: "Examples/pluralistic-mixture"),
         .executableTarget(name: "annotator-quality", dependencies: ["RewardKit"], path: "Examples/annotator-quality"),
+        .executableTarget(name: "rankings", dependencies: ["RewardKit"], path: "Examples/rankings"),
         // examples: add new example targets above this line
 
         // Benchmarks (plain executables; run them in release mode, see Benchmarks/README.md).
@@ -107,6 +108,7 @@ let package = Package(
         .executableTarget(name: "arena-bench", dependencies: ["RewardKit"], path: "Benchmarks/arena-bench", exclude: ["run.sh", "peer_arena.py"]),
         .executableTarget(name: "item-scale-bench", dependencies: ["RewardKit"], path: "Benchmarks/item-scale-bench"),
         .executableTarget(name: "dist-bench", dependencies: ["RewardKit"], path: "Benchmarks/dist-bench", exclude: ["run.sh"]),
+        .executableTarget(name: "pl-bench", dependencies: ["RewardKit"], path: "Benchmarks/pl-bench", exclude: ["run.sh", "gen_rankings.py", "peer_pl.py"]),
         // benchmarks: add new benchmark targets above this line
 
         // Tests: one target per module, named after it.

@@ -24,4 +24,5 @@ echo "== arena";         bash Benchmarks/arena-bench/run.sh 1000 "$SCRATCH" > "$
 echo "== item scale";    /usr/bin/time -v "$BIN/item-scale-bench" > "$OUT/item-scale.txt" 2>&1
 echo "== distributed";   BIN="$BIN" bash Benchmarks/dist-bench/run.sh "$DATA" > "$OUT/dist.txt" 2>&1
 echo "== noisy BT";      SKIP_BUILD=1 SCRATCH="$SCRATCH" OUT="$OUT/noisy" bash Benchmarks/noisy-bench/run.sh /tmp/noisybench > "$OUT/noisy.txt" 2>&1
+echo "== Plackett–Luce"; SKIP_BUILD=1 OUT="$OUT/pl" bash Benchmarks/pl-bench/run.sh > "$OUT/pl.txt" 2>&1
 echo "logs in $OUT"

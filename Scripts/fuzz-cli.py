@@ -18,6 +18,7 @@ COMPARISONS = b"winner,loser,tie,weight\na,b,0,1\nb,c,0,2\nc,a,0,1\na,c,1,1\nb,a
 BATTLES = b"winner,loser,tie,len_a,len_b\na,b,0,120,80\nb,c,0,300,20\nc,a,0,45,60\na,c,1,10,10\nb,a,0,200,100\nc,b,0,50,70\n"
 ANNOTATED = b"winner,loser,annotator,first\na,b,u1,a\nb,c,u2,c\nc,a,u1,c\na,c,u3,\nb,a,u2,b\nc,b,u1,b\nd,a,u3,a\nb,d,u1,d\nd,c,u2,d\n"
 SOFT = b"winner,loser,probability,weight\na,b,0.8,1\nb,c,0.6,2\nc,a,0.3,1\na,c,0.5,1\nb,d,0.9,1\nd,a,0.2,0.5\n"
+RANKINGS = b"ranking,item,rank,unranked,weight\n1,a,1,0,1\n1,b,2,0,1\n1,c,2,0,1\n1,d,4,0,1\n2,d,1,0,2\n2,a,2,0,2\n2,b,,1,2\n3,c,1,0,1\n3,b,2,0,1\n3,a,3,0,1\n4,b,1,0,1\n4,d,2,0,1\n"
 SVO = b"respondent,item,option\n" + b"".join(b"r1,%d,%d\n" % (i, o) for i, o in zip(range(1, 7), [3, 4, 5, 2, 7, 3]))
 TOKENS = [b",", b'"', b"\n", b"\r\n", b"\xef\xbb\xbf", b"\xcc\x81", b"nan", b"inf", b"-inf", b"1e308", b"1e309",
           b"1e19", b"1e300", b"-1", b"", b"\t", b"true", b"null", b"{", b"[", b"(" * 40000, b"\x00", b"99999999999999999999"]
@@ -30,6 +31,8 @@ CASES = [
     ("leaderboard bootstrap", "c.csv", COMPARISONS, ["leaderboard", "--comparisons", "{f}", "--bootstrap", "20", "--report", "{out}/r.json", "--svg", "{out}"]),
     ("leaderboard covariates", "b.csv", BATTLES, ["leaderboard", "--comparisons", "{f}", "--covariates", "len_a:len_b", "--normalize", "arena"]),
     ("fit thurstone soft", "s.csv", SOFT, ["fit", "thurstone", "--comparisons", "{f}", "--soft", "--report", "{out}/r.json"]),
+    ("fit plackett-luce", "r.csv", RANKINGS, ["fit", "plackett-luce", "--rankings", "{f}", "--report", "{out}/r.json", "--output", "{out}/s.csv"]),
+    ("fit plackett-luce davidson-luce", "r.csv", RANKINGS, ["fit", "plackett-luce", "--rankings", "{f}", "--ties", "davidson-luce", "--pseudo-rankings", "1", "--intervals", "hessian"]),
     ("svo", "a.csv", SVO, ["svo", "--responses", "{f}", "--report", "{out}/r.json"]),
 ]
 

@@ -11,6 +11,7 @@ struct Fit: ParsableCommand {
             MixtureFit.self,
             FitRewardHead.self,
             FitNoisyBradleyTerry.self,
+            FitPlackettLuce.self,
             // fit-subcommands: add new `rewardkit fit X` commands above this line
         ]
     )

@@ -42,6 +42,7 @@ struct FitRewardHead: ParsableCommand {
     @OptionGroup(title: "Distributed / out of core") var distribution: DistributedOptions
     @Option(help: "Write 5-fold cross-fitted label-noise scores (row,flip_probability; 0-based pair rows) to this CSV (five more fits).")
     var noiseScores: String?
+    @OptionGroup(title: "Listwise input (instead of --chosen/--rejected)") var listwise: ListwiseInputOptions
 
     var epochs: Int { training.epochs ?? 3 }
     var batchSize: Int { training.batchSize ?? 256 }
@@ -52,6 +53,7 @@ struct FitRewardHead: ParsableCommand {
     var marginsPath: String? { margins ?? margin }
 
     func validate() throws {
+        if listwise.isGiven { try validateListwise(); return }
         _ = try input.requiredFeatures()
         // A reward head scores every user alike: users matter only for per-group test accuracy.
         try input.reject(["--prompt", "--test-prompt", "--users", "--allow-unknown-users", "--groups-without-test-users"],
@@ -80,11 +82,15 @@ struct FitRewardHead: ParsableCommand {
     var hiddenSizes: [Int]? { parseHidden(hidden) }
 
     func run() throws {
+        if listwise.isGiven {
+            if double { try fitListwise(Double.self) } else { try fitListwise(Float.self) }
+            return
+        }
         if double { try fit(Double.self) } else { try fit(Float.self) }
     }
 
     /// The head minibatch training starts from: zeros (linear) or the seeded MLP initialization.
-    private func startingHead<S: BLASScalar>(_: S.Type, dimension: Int, objective: BradleyTerryObjective) -> RewardHead<S> {
+    func startingHead<S: BLASScalar>(_: S.Type, dimension: Int, objective: BradleyTerryObjective) -> RewardHead<S> {
         guard head == .mlp else { return .linear(LinearRewardHead(dimension: dimension, objective: objective)) }
         var rng = SeededGenerator(seed: seed)
         let activation = Activation(rawValue: activation)!

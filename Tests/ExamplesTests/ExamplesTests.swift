@@ -82,7 +82,7 @@ struct ExamplesTests {
     static let tested: Set<String> = [
         "arena-leaderboard", "cyclic-preferences", "logistic-regression", "pluralistic-mixture",
         "regret-vs-partial-return", "reward-head", "value-orientation",
-        "annotator-quality",
+        "annotator-quality", "rankings",
     ]
 
     @Test("every program in Examples/ has a test in this suite")

@@ -391,5 +391,8 @@ enum FuzzTargets {
                    variants: { _ in [] }, run: model),   // predictions.rkmodel is another kind's fixture
         FuzzTarget(name: "safetensors", fileName: "model.safetensors", seeds: safeTensorsSeeds(),
                    variants: { _ in [] }, run: model, seedsLoad: false),
+        FuzzTarget(name: "rankings CSV", fileName: "rankings.csv", seeds: [Array(rankingCSV.utf8)], variants: csvVariants, run: rankings),
+        FuzzTarget(name: "rankings JSONL", fileName: "rankings.jsonl", seeds: [Array(rankingJSONL.utf8)],
+                   variants: jsonlVariants, run: rankings),
     ]
 }

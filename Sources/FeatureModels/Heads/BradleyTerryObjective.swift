@@ -1,5 +1,6 @@
 import RealModule
 import NumericCore
+import PreferenceData
 
 /// The Bradley–Terry objective of a reward head on a batch of n pairs with stacked rewards
 /// `r = (r_c,1 … r_c,n, r_r,1 … r_r,n)`:
@@ -80,6 +81,28 @@ public struct BradleyTerryObjective: Sendable, Equatable, Codable {
             }
         }
         return total / Double(n)
+    }
+
+    /// The listwise (Plackett–Luce) data loss of ranked sets from the rewards of their responses:
+    /// the kernel's negative log-likelihood of the scores r/τ (`PlackettLuceChoices`, the one
+    /// Plackett–Luce likelihood), divided by the sets' total weight; when `gradient` is given,
+    /// writes `∂L/∂r` into it. (The centering term and margins are pairwise only.)
+    package func listwiseLoss<S: BLASScalar>(
+        rewards: UnsafeBufferPointer<S>, choices: PlackettLuceChoices, gradient: UnsafeMutableBufferPointer<S>?
+    ) -> Double {
+        precondition(rewards.count == choices.dimension, "listwiseLoss: \(rewards.count) rewards for \(choices.dimension) responses")
+        let total = choices.chainWeights.reduce(0, +)
+        guard total > 0 else {
+            if let gradient { for k in 0..<gradient.count { gradient[k] = 0 } }
+            return 0
+        }
+        let inverseTau = 1 / temperature
+        let scores = rewards.map { Double($0) * inverseTau }
+        let evaluation = choices.evaluate(scores, parallel: false)
+        if let gradient {
+            for k in 0..<gradient.count { gradient[k] = S(evaluation.gradient[k] * inverseTau / total) }
+        }
+        return evaluation.negativeLogLikelihood / total
     }
 
     /// `(λ/2)·Σₖ‖θₖ‖²`.

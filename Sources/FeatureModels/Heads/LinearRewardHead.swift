@@ -40,6 +40,9 @@ public struct LinearRewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRew
         self.init(weights: Tensor.zeros(shape: [dimension]), objective: objective)
     }
 
+    /// The trainer trains the head on preference pairs (listwise training wraps it in `ListwiseRewardHead`).
+    public typealias Batch = PairBatch<Scalar>
+
     /// `[w]`.
     public var parameters: [Tensor<Scalar>] {
         get { [weights] }
@@ -62,7 +65,7 @@ public struct LinearRewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRew
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func lossAndGradients(on batch: PairBatch<Scalar>) -> (loss: Double, gradients: [Tensor<Scalar>]) {
-        lossAndGradients(on: batch) { rp, g in
+        lossAndGradients(responses: batch.responses) { rp, g in
             objective.pairLoss(rewards: rp, margins: batch.margins, weights: batch.weights, gradient: g)
         }
     }
@@ -74,12 +77,30 @@ public struct LinearRewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRew
         pairLoss: (UnsafeBufferPointer<Scalar>, UnsafeMutableBufferPointer<Scalar>) -> Double
     ) -> (loss: Double, gradients: [Tensor<Scalar>]) {
         precondition(batch.dimension == dimension, "LinearRewardHead: batch dimension \(batch.dimension), head dimension \(dimension)")
-        let r = batch.responses.matvec(weights)
+        return lossAndGradients(responses: batch.responses, dataLoss: pairLoss)
+    }
+
+    /// The listwise (Plackett–Luce) objective of ranked sets and its gradient (see
+    /// ``BradleyTerryObjective``'s listwise loss), through the same forward and backward pass.
+    public func lossAndGradients(on batch: RankedResponseBatch<Scalar>) -> (loss: Double, gradients: [Tensor<Scalar>]) {
+        lossAndGradients(responses: batch.responses) { rp, g in
+            objective.listwiseLoss(rewards: rp, choices: batch.choices, gradient: g)
+        }
+    }
+
+    /// The objective from a data loss on the rewards of `responses` (which writes ∂L/∂r), plus the penalty.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func lossAndGradients(
+        responses: Tensor<Scalar>, dataLoss: (UnsafeBufferPointer<Scalar>, UnsafeMutableBufferPointer<Scalar>) -> Double
+    ) -> (loss: Double, gradients: [Tensor<Scalar>]) {
+        precondition(responses.columnCount == dimension, "LinearRewardHead: batch dimension \(responses.columnCount), head dimension \(dimension)")
+        let r = responses.matvec(weights)
         var dr = [Scalar](repeating: 0, count: r.count)
         let loss = r.scalars.withUnsafeBufferPointer { rp in
-            dr.withUnsafeMutableBufferPointer { g in pairLoss(rp, g) }
+            dr.withUnsafeMutableBufferPointer { g in dataLoss(rp, g) }
         }
-        var gradients = [batch.responses.matvec(Tensor(dr), transposed: true)]
+        var gradients = [responses.matvec(Tensor(dr), transposed: true)]
         objective.addPenaltyGradient(parameters, to: &gradients)
         return (loss + objective.penalty(parameters), gradients)
     }

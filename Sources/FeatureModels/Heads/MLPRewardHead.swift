@@ -70,6 +70,9 @@ public struct MLPRewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarReward
         return head
     }
 
+    /// The trainer trains the head on preference pairs (listwise training wraps it in `ListwiseRewardHead`).
+    public typealias Batch = PairBatch<Scalar>
+
     /// The input dimension d.
     public var dimension: Int { network.inputSize }
     /// `[d, h₁, …, 1]`.
@@ -108,7 +111,7 @@ public struct MLPRewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarReward
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func lossAndGradients(on batch: PairBatch<Scalar>) -> (loss: Double, gradients: [Tensor<Scalar>]) {
-        lossAndGradients(on: batch) { rp, g in
+        lossAndGradients(responses: batch.responses) { rp, g in
             objective.pairLoss(rewards: rp, margins: batch.margins, weights: batch.weights, gradient: g)
         }
     }
@@ -120,10 +123,28 @@ public struct MLPRewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarReward
         pairLoss: (UnsafeBufferPointer<Scalar>, UnsafeMutableBufferPointer<Scalar>) -> Double
     ) -> (loss: Double, gradients: [Tensor<Scalar>]) {
         precondition(batch.dimension == dimension, "MLPRewardHead: batch dimension \(batch.dimension), head dimension \(dimension)")
-        let (rewards, cache) = network.forward(batch.responses)
+        return lossAndGradients(responses: batch.responses, dataLoss: pairLoss)
+    }
+
+    /// The listwise (Plackett–Luce) objective of ranked sets and its gradient (see
+    /// ``BradleyTerryObjective``'s listwise loss), through the same forward and backward pass.
+    public func lossAndGradients(on batch: RankedResponseBatch<Scalar>) -> (loss: Double, gradients: [Tensor<Scalar>]) {
+        lossAndGradients(responses: batch.responses) { rp, g in
+            objective.listwiseLoss(rewards: rp, choices: batch.choices, gradient: g)
+        }
+    }
+
+    /// The objective from a data loss on the rewards of `responses` (which writes ∂L/∂r), plus the penalty.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func lossAndGradients(
+        responses: Tensor<Scalar>, dataLoss: (UnsafeBufferPointer<Scalar>, UnsafeMutableBufferPointer<Scalar>) -> Double
+    ) -> (loss: Double, gradients: [Tensor<Scalar>]) {
+        precondition(responses.columnCount == dimension, "MLPRewardHead: batch dimension \(responses.columnCount), head dimension \(dimension)")
+        let (rewards, cache) = network.forward(responses)
         var dr = Tensor<Scalar>.zeros(shape: [rewards.count, 1])
         let loss = rewards.scalars.withUnsafeBufferPointer { rp in
-            dr.scalars.withUnsafeMutableBufferPointer { g in pairLoss(rp, g) }
+            dr.scalars.withUnsafeMutableBufferPointer { g in dataLoss(rp, g) }
         }
         var gradients = network.parameterGradients(dr, cache: cache)
         objective.addPenaltyGradient(parameters, to: &gradients)

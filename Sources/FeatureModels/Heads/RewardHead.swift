@@ -10,6 +10,9 @@ public enum RewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRewardModel
     /// `r(x) = MLP(x)`.
     case mlp(MLPRewardHead<Scalar>)
 
+    /// The trainer trains the head on preference pairs (listwise training wraps it in `ListwiseRewardHead`).
+    public typealias Batch = PairBatch<Scalar>
+
     /// `"linear"` or `"mlp"`.
     public var family: String {
         switch self {
@@ -86,6 +89,14 @@ public enum RewardHead<Scalar: BLASScalar>: PairwiseTrainable, ScalarRewardModel
         switch self {
         case .linear(let head): return head.lossAndGradients(on: batch, pairLoss: pairLoss)
         case .mlp(let head): return head.lossAndGradients(on: batch, pairLoss: pairLoss)
+        }
+    }
+
+    /// The wrapped head's listwise (Plackett–Luce) loss and gradients on ranked sets.
+    public func lossAndGradients(on batch: RankedResponseBatch<Scalar>) -> (loss: Double, gradients: [Tensor<Scalar>]) {
+        switch self {
+        case .linear(let head): return head.lossAndGradients(on: batch)
+        case .mlp(let head): return head.lossAndGradients(on: batch)
         }
     }
 

@@ -25,6 +25,49 @@ enum NewtonDirection {
     case conjugateGradient
 }
 
+/// One evaluation of an objective the item Newton solvers minimize.
+protocol NewtonItemEvaluation {
+    /// F(x) (meaningful only when `hasValue`).
+    var value: Double { get }
+    /// ∇F(x).
+    var gradient: [Double] { get }
+    /// Whether `value` was computed.
+    var hasValue: Bool { get }
+}
+
+/// An objective over x = (θ, other parameters) whose first `itemCount` coordinates are strengths
+/// invariant to a common shift (Σθ = 0 is imposed by re-centering), with the derivatives the
+/// Newton solvers use: Bradley–Terry's ``PairedComparisonObjective`` and the Plackett–Luce objective.
+protocol NewtonItemObjective {
+    associatedtype Evaluation: NewtonItemEvaluation
+    /// n, the strengths.
+    var itemCount: Int { get }
+    /// The number of parameters.
+    var dimension: Int { get }
+    /// F and ∇F at x (F only when `value`; the gradient always).
+    func evaluate(_ x: [Double], value: Bool) -> Evaluation
+    /// The shift c > 0 added along u = (1ₙ, 0) to make the Hessian definite without changing it on Σθ = 0.
+    func centeringShift(_ evaluation: Evaluation) -> Double
+    /// ∇²F + c·uuᵀ, dense.
+    func denseHessian(_ evaluation: Evaluation, shift: Double) -> Tensor<Double>
+    /// The diagonal of ∇²F.
+    func hessianDiagonal(_ evaluation: Evaluation) -> [Double]
+    /// ∇²F·v.
+    func hessianVectorProduct(_ evaluation: Evaluation, _ v: [Double]) -> [Double]
+}
+
+extension PairedComparisonObjective.Evaluation: NewtonItemEvaluation {}
+extension PairedComparisonObjective: NewtonItemObjective {}
+
+/// The end of a Newton solve.
+struct NewtonOutcome<Evaluation> {
+    var x: [Double]
+    var evaluation: Evaluation
+    var iterations: Int
+    var innerIterations: Int
+    var stopReason: BradleyTerryFitReport.StopReason
+}
+
 
 /// Subtracts the mean of the first `itemCount` entries from them.
 func centerStrengths(_ x: inout [Double], itemCount n: Int) {
@@ -50,6 +93,15 @@ func newton<L: PairLikelihood>(
     _ objective: PairedComparisonObjective<L>, _ start: [Double], _ settings: SolverSettings,
     direction: NewtonDirection
 ) throws(BradleyTerryError) -> SolverResult {
+    let outcome = try newtonSolve(objective, start, settings, direction: direction)
+    return SolverResult(x: outcome.x, evaluation: outcome.evaluation.erased, iterations: outcome.iterations,
+                        innerIterations: outcome.innerIterations, stopReason: outcome.stopReason)
+}
+
+/// ``newton(_:_:_:direction:)`` for any item objective.
+func newtonSolve<O: NewtonItemObjective>(
+    _ objective: O, _ start: [Double], _ settings: SolverSettings, direction: NewtonDirection
+) throws(BradleyTerryError) -> NewtonOutcome<O.Evaluation> {
     let n = objective.itemCount
     let dim = objective.dimension
     var x = start
@@ -97,9 +149,9 @@ func newton<L: PairLikelihood>(
             }
         }
         if !accepted {
-            if !evaluation.hasValue { evaluation = objective.evaluate(x) }
+            if !evaluation.hasValue { evaluation = objective.evaluate(x, value: true) }
             if let step = backtrackingStep(from: x, direction: p, value: evaluation.value, slope: slope, gradientMax: gmax,
-                                           recenter: { centerStrengths(&$0, itemCount: n) }, evaluate: { objective.evaluate($0) },
+                                           recenter: { centerStrengths(&$0, itemCount: n) }, evaluate: { objective.evaluate($0, value: true) },
                                            value: \.value, gradient: \.gradient) {
                 x = step.point
                 evaluation = step.evaluation
@@ -108,15 +160,14 @@ func newton<L: PairLikelihood>(
         }
         if !accepted { stop = .noFurtherProgress; break }
     }
-    if !evaluation.hasValue { evaluation = objective.evaluate(x) }
-    return SolverResult(x: x, evaluation: evaluation.erased, iterations: iterations, innerIterations: inner,
-                        stopReason: stop)
+    if !evaluation.hasValue { evaluation = objective.evaluate(x, value: true) }
+    return NewtonOutcome(x: x, evaluation: evaluation, iterations: iterations, innerIterations: inner, stopReason: stop)
 }
 
 /// The Newton direction −(∇²F + c·uuᵀ)⁻¹∇F by a dense Cholesky factorization (u = (1ₙ, 0, 0));
 /// a Levenberg–Marquardt diagonal is added if the factorization fails.
-func choleskyDirection<L: PairLikelihood>(
-    _ objective: PairedComparisonObjective<L>, _ evaluation: PairedComparisonObjective<L>.Evaluation
+func choleskyDirection<O: NewtonItemObjective>(
+    _ objective: O, _ evaluation: O.Evaluation
 ) throws(BradleyTerryError) -> [Double] {
     let dim = objective.dimension
     let shift = objective.centeringShift(evaluation)
@@ -148,8 +199,8 @@ func choleskyDirection<L: PairLikelihood>(
 /// The preconditioner is the Jacobi diagonal D restricted to Σθ = 0:
 /// z = D⁻¹(r − μ·u), μ = (uᵀD⁻¹r)/(uᵀD⁻¹u), which is symmetric positive definite on that subspace
 /// and keeps every iterate centered, so the (near-)null direction u of the Hessian is never excited.
-func conjugateGradientDirection<L: PairLikelihood>(
-    _ objective: PairedComparisonObjective<L>, _ evaluation: PairedComparisonObjective<L>.Evaluation
+func conjugateGradientDirection<O: NewtonItemObjective>(
+    _ objective: O, _ evaluation: O.Evaluation
 ) -> ([Double], Int) {
     let n = objective.itemCount
     let dim = objective.dimension
@@ -228,23 +279,24 @@ func minorizationMaximization(
         if maxAbs(gradient) <= settings.tolerance { stop = .gradientTolerance; break }
         if iterations >= settings.maximumIterations { stop = .maximumIterations; break }
         iterations += 1
-        for i in 0..<n {
-            if lambda == 0 {
-                theta[i] = m + log(wins[i] / b[i])
-            } else {
-                // Solve φ(t) = b·e^{t−m} + λt − W = 0 (φ increasing and convex) by Newton.
-                var t = theta[i]
-                for _ in 0..<100 {
-                    let value = b[i] * exp(t - m)
-                    let step = (value + lambda * t - wins[i]) / (value + lambda)
-                    t -= step
-                    if abs(step) <= 1e-15 * max(1, abs(t)) { break }
-                }
-                theta[i] = t
-            }
-        }
+        for i in 0..<n { theta[i] = minorizationStep(theta[i], b: b[i], wins: wins[i], lambda: lambda, shift: m) }
         centerStrengths(&theta, itemCount: n)
     }
     let evaluation = objective.evaluate(theta)
     return SolverResult(x: theta, evaluation: evaluation, iterations: iterations, innerIterations: 0, stopReason: stop)
+}
+
+/// The minimizer of the separable MM surrogate term −W·t + b·e^{t−m} + (λ/2)t² of one item
+/// (Bradley–Terry and Plackett–Luce MM): log(W/b) + m for λ = 0 (Hunter's update), otherwise the
+/// root of φ(t) = b·e^{t−m} + λt − W (φ increasing and convex) by Newton from `current`.
+func minorizationStep(_ current: Double, b: Double, wins: Double, lambda: Double, shift m: Double) -> Double {
+    if lambda == 0 { return m + log(wins / b) }
+    var t = current
+    for _ in 0..<100 {
+        let value = b * exp(t - m)
+        let step = (value + lambda * t - wins) / (value + lambda)
+        t -= step
+        if abs(step) <= 1e-15 * max(1, abs(t)) { break }
+    }
+    return t
 }

@@ -296,12 +296,7 @@ extension BradleyTerry {
             failed += 1
         }
         func summary(estimate: Double, values: [Double]) -> (se: Double?, range: ClosedRange<Double>?) {
-            guard values.count >= 2 else { return (nil, nil) }
-            let sorted = values.sorted()
-            let lo = quantile(sorted, (1 - level) / 2), hi = quantile(sorted, (1 + level) / 2)
-            let mean = sorted.reduce(0, +) / Double(sorted.count)
-            let sd = (sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(sorted.count - 1)).squareRoot()
-            return (sd, interval == .percentile ? lo...hi : (2 * estimate - hi)...(2 * estimate - lo))
+            bootstrapSummary(estimate: estimate, values: values, level: level, interval: interval)
         }
         var se: [Double?] = [], lower: [Double?] = [], upper: [Double?] = [], usage: [StrengthIntervals.Replicates] = []
         for i in 0..<n {
@@ -421,4 +416,16 @@ func removingDegenerateItems(_ data: AggregatedComparisons) -> (kept: [Int], mar
         kept.append(i)
     }
     return (kept, marks, data.restricted(to: newIndex, itemCount: kept.count))
+}
+
+/// The standard deviation of bootstrap `values` and their interval at `level` (percentile
+/// [q_{α/2}, q_{1−α/2}] or basic [2θ̂ − q_{1−α/2}, 2θ̂ − q_{α/2}]); nil for fewer than two values.
+func bootstrapSummary(estimate: Double, values: [Double], level: Double, interval: StrengthIntervals.BootstrapInterval)
+    -> (se: Double?, range: ClosedRange<Double>?) {
+    guard values.count >= 2 else { return (nil, nil) }
+    let sorted = values.sorted()
+    let lo = quantile(sorted, (1 - level) / 2), hi = quantile(sorted, (1 + level) / 2)
+    let mean = sorted.reduce(0, +) / Double(sorted.count)
+    let sd = (sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(sorted.count - 1)).squareRoot()
+    return (sd, interval == .percentile ? lo...hi : (2 * estimate - hi)...(2 * estimate - lo))
 }

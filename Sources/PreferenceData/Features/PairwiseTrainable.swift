@@ -17,13 +17,7 @@ import NumericCore
 ///   ranked correctly when `sᵢ > 0`.
 /// - Both are pure functions of ``parameters`` and the batch (no hidden randomness), so a seeded
 ///   trainer run is reproducible.
-public protocol PairwiseTrainable<Scalar>: Sendable {
-    /// The scalar type of the features and the parameters.
-    associatedtype Scalar: BLASScalar
-
-    /// The trainable tensors in a fixed order. Setting requires the same shapes.
-    var parameters: [Tensor<Scalar>] { get set }
-
+public protocol PairwiseTrainable<Scalar>: MinibatchTrainable where Batch == PairBatch<Scalar> {
     /// The minibatch objective and its gradient with respect to each tensor of ``parameters``.
     func lossAndGradients(on batch: PairBatch<Scalar>) -> (loss: Double, gradients: [Tensor<Scalar>])
 

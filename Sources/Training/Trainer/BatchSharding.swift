@@ -32,8 +32,8 @@ public struct BatchSharding: Sendable {
     }
 
     /// The batch-mean loss and gradients over all processes (see the type's discussion).
-    func combinedStep<Model: PairwiseTrainable>(
-        _ model: Model, local batch: PairBatch<Model.Scalar>?, localCount: Int, globalCount: Int
+    func combinedStep<Model: MinibatchTrainable>(
+        _ model: Model, local batch: Model.Batch?, localCount: Int, globalCount: Int
     ) -> (loss: Double, gradients: [Tensor<Model.Scalar>]) {
         typealias S = Model.Scalar
         let shapes = model.parameters.map(\.shape)

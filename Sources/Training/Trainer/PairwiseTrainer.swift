@@ -121,16 +121,32 @@ public struct PairwiseTrainer: Sendable {
         validation: FeaturePairsView<Model.Scalar>? = nil, optimizer: inout Opt,
         observer: TrainingObserver? = nil, sharding: BatchSharding? = nil
     ) -> FitReport where Opt.Scalar == Model.Scalar {
-        typealias S = Model.Scalar
-        let config = configuration
-        let n = sharding?.globalCount ?? train.count
-        precondition(n > 0, "PairwiseTrainer.fit needs at least one training pair")
-        precondition(sharding == nil || (sharding!.rows.count == train.count && validation == nil && config.earlyStopping == nil),
+        precondition(sharding == nil || (sharding!.rows.count == train.count && validation == nil && configuration.earlyStopping == nil),
                      "PairwiseTrainer.fit: a sharded fit needs the view of its \(sharding!.rows.count) rows and no validation or early stopping")
         if let validation {
             precondition(validation.chosen.columnCount == train.chosen.columnCount,
                          "validation dimension \(validation.chosen.columnCount) differs from training dimension \(train.chosen.columnCount)")
         }
+        let batchSize = configuration.validationBatchSize
+        return fit(&model, on: train, validate: validation.map { validation in
+            { (model: Model) in Self.evaluate(model, on: validation, batchSize: batchSize) }
+        }, optimizer: &optimizer, observer: observer, sharding: sharding)
+    }
+
+    /// Trains `model` in place on any minibatch source (pairs, ranked response sets), calling
+    /// `validate` after each epoch for the validation loss and accuracy that early stopping
+    /// monitors. Everything else — seeded batches, schedules, clipping, early stopping with
+    /// best-weights restore, observers, the report (whose "pairs" count the source's units) — is
+    /// the pairwise ``fit(_:on:validation:optimizer:observer:sharding:)``'s, data-parallel
+    /// ``BatchSharding`` included (`train` then holds this process's units of the global set).
+    public func fit<Model: MinibatchTrainable, Source: MinibatchSource, Opt: Optimizer>(
+        _ model: inout Model, on train: Source, validate: ((Model) -> (loss: Double, accuracy: Double))?,
+        optimizer: inout Opt, observer: TrainingObserver? = nil, sharding: BatchSharding? = nil
+    ) -> FitReport where Source.Batch == Model.Batch, Opt.Scalar == Model.Scalar {
+        typealias S = Model.Scalar
+        let config = configuration
+        let n = sharding?.globalCount ?? train.count
+        precondition(n > 0, "PairwiseTrainer.fit needs at least one training pair")
         let schedule = MinibatchSchedule(count: n, batchSize: config.batchSize, seed: config.seed,
                                          shuffles: config.shuffles, dropsLastPartialBatch: config.dropsLastPartialBatch)
         let stepsPerEpoch = schedule.batchesPerEpoch
@@ -154,7 +170,7 @@ public struct PairwiseTrainer: Sendable {
         var step = 0
         var pairsProcessed = 0
         var validationSeconds = 0.0
-        var batch = PairBatch<S>(responses: Tensor.zeros(shape: [0, train.chosen.columnCount]))
+        var batch = train.emptyBatch()
         var learningRate = baseRate
 
         epochLoop: for epoch in 1...config.epochs {
@@ -164,11 +180,11 @@ public struct PairwiseTrainer: Sendable {
                 var (loss, gradients): (Double, [Tensor<S>])
                 if let sharding {
                     let local = sharding.localIndices(indices)
-                    if !local.isEmpty { batch.fill(from: train, indices: local[...]) }
+                    if !local.isEmpty { train.fill(&batch, indices: local[...]) }
                     (loss, gradients) = sharding.combinedStep(model, local: local.isEmpty ? nil : batch, localCount: local.count,
                                                               globalCount: indices.count)
                 } else {
-                    batch.fill(from: train, indices: indices)
+                    train.fill(&batch, indices: indices)
                     (loss, gradients) = model.lossAndGradients(on: batch)
                 }
                 if !loss.isFinite {
@@ -196,9 +212,9 @@ public struct PairwiseTrainer: Sendable {
             let trainLoss = lossSum / Double(Swift.max(lossPairs, 1))
             var validationLoss: Double?
             var validationAccuracy: Double?
-            if let validation {
+            if let validate {
                 let started = elapsed()
-                let (loss, accuracy) = Self.evaluate(model, on: validation, batchSize: config.validationBatchSize)
+                let (loss, accuracy) = validate(model)
                 validationLoss = loss
                 validationAccuracy = accuracy
                 validationSeconds += elapsed() - started

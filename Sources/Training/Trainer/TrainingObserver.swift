@@ -4,7 +4,7 @@ import NumericCore
 /// `rewardkit` tool draws a progress bar on a terminal and plain lines otherwise).
 ///
 /// Every method has an empty default implementation, so an observer implements only what it needs.
-/// Observers are called on the thread that runs ``PairwiseTrainer/fit(_:on:validation:optimizer:observer:)``.
+/// Observers are called on the thread that runs ``PairwiseTrainer/fit(_:on:validation:optimizer:observer:sharding:)``.
 public protocol TrainingObserver: AnyObject {
     /// Called once before the first step with the number of epochs and steps per epoch.
     func trainingWillStart(epochs: Int, stepsPerEpoch: Int, pairs: Int)

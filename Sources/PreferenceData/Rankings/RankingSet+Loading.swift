@@ -174,38 +174,10 @@ extension RankingSet {
     ///   group, an item twice in one ranking, fewer than two items, a bad weight, an empty file,
     ///   or no rankings.
     public init(jsonl bytes: [UInt8], source: String) throws(DataError) {
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-            try self.init(jsonl: Array(bytes.dropFirst(3)), source: source)
-            return
-        }
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-            throw DataError(file: source, reason: .emptyFile)
-        }
         var builder = Builder()
         var stamp: [Int] = []
-        var lineNumber = 0
-        var start = 0
-        while start < bytes.count {
-            var end = start
-            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-            lineNumber += 1
-            let lineBytes = bytes[start..<end]
-            start = end + 1
-            if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+        try forEachJSONLineObject(bytes, source: source) { (lineNumber, record) throws(DataError) in
             func fail(_ reason: DataError.Reason) -> DataError { DataError(file: source, line: lineNumber, reason: reason) }
-            let value: JSONValue
-            do throws(JSONValue.ParseError) {
-                value = try bytes.withUnsafeBufferPointer { (all) throws(JSONValue.ParseError) -> JSONValue in
-                    try JSONValue.parse(UnsafeBufferPointer(rebasing: all[lineBytes.indices]))
-                }
-            } catch {
-                switch error.kind {
-                case .duplicateKey(let key): throw fail(.malformedLine("duplicate key \"\(key)\""))
-                case .nestingTooDeep: throw fail(.malformedLine("JSON nested deeper than \(JSONValue.maximumNestingDepth) levels"))
-                case .syntax: throw fail(.malformedLine("not valid JSON"))
-                }
-            }
-            guard let record = value.objectValue else { throw fail(.malformedLine("not a JSON object")) }
             func name(_ value: JSONValue) throws(DataError) -> Int {
                 switch value {
                 case .string(let text):

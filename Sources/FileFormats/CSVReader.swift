@@ -152,7 +152,16 @@ package struct CSVReader: Sendable {
 
     /// The field's text, doubled quotes undone.
     package func string(_ field: CSVField) -> String {
-        withBytes(field) { String(decoding: $0, as: UTF8.self) }
+        withBytes(field) { Self.text($0) }
+    }
+
+    /// A field's text: its bytes as UTF-8 or, when they are not valid UTF-8 (a Latin-1 file from a
+    /// spreadsheet), as ISO 8859-1 — never "�", so distinct fields stay distinct.
+    package static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        var scalars = String.UnicodeScalarView()
+        for b in bytes { scalars.append(Unicode.Scalar(b)) }
+        return String(scalars)
     }
 
     /// Calls `body` with the field's bytes, doubled quotes undone.

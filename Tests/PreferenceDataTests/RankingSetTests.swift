@@ -10,6 +10,23 @@ struct RankingSetTests {
     func csv(_ text: String) throws(DataError) -> RankingSet { try RankingSet(csv: Array(text.utf8), source: "r.csv") }
     func jsonl(_ text: String) throws(DataError) -> RankingSet { try RankingSet(jsonl: Array(text.utf8), source: "r.jsonl") }
 
+    /// Fuzz regression: two different bytes that are not UTF-8 (0xAC, 0xA7) both decoded to "�",
+    /// so the item list had one name for two interned items and the fit indexed past its end.
+    /// Names that are not UTF-8 are read as ISO 8859-1 (a Latin-1 spreadsheet export), so they stay
+    /// distinct; the same name in UTF-8 and in Latin-1 is one item.
+    @Test func namesThatAreNotUTF8StayDistinctAndLatin1MatchesUTF8() throws {
+        var bytes = Array("ranking,item,rank\n1,".utf8) + [0xAC] + Array(",1\n1,".utf8) + [0xA7] + Array(",2\n1,b,3\n".utf8)
+        let set = try RankingSet(csv: bytes, source: "r.csv")
+        #expect(set.items == ["\u{AC}", "\u{A7}", "b"])
+        #expect(set.itemCount == 3 && set.placeItems.allSatisfy { Int($0) < set.itemCount })
+        bytes = Array("ranking,item,rank\n1,caf".utf8) + [0xE9] + Array(",1\n1,b,2\n2,café,1\n2,b,2\n".utf8)
+        let mixed = try RankingSet(csv: bytes, source: "r.csv")
+        #expect(mixed.items == ["café", "b"])
+        let comparisons = try ComparisonSet(csv: Array("winner,loser\n".utf8) + [0xAC] + Array(",b\n".utf8) + [0xA7] + Array(",b\n".utf8),
+                                            source: "c.csv")
+        #expect(comparisons.items == ["\u{AC}", "b", "\u{A7}"])
+    }
+
     @Test func longCSVWithTiesExtraColumnsAndCRLF() throws {
         let set = try csv("ranking,item,rank,comment\r\nr1,a,1,x\r\nr1,b,2,\r\nr1,c,2,\"tie, here\"\r\nr1,d,4,\r\nr2,d,1,\r\nr2,a,2,\r\n")
         #expect(set.items == ["a", "b", "c", "d"])

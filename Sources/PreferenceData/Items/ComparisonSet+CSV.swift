@@ -148,9 +148,17 @@ package func readBytes(_ url: URL) throws(DataError) -> [UInt8] {
     return bytes
 }
 
-/// Interns byte strings to dense indices with an open-addressing table (FNV-1a hashes).
+/// Interns byte strings to dense item indices with an open-addressing table (FNV-1a hashes).
+///
+/// A name is the bytes decoded as UTF-8 or, when they are not valid UTF-8 (a Latin-1 file from a
+/// spreadsheet), as ISO 8859-1, so distinct invalid byte strings never collapse into one "�". Two
+/// byte strings that decode to the same name (the UTF-8 and the Latin-1 spelling of "é") are one
+/// item: `names` has no duplicates, so indices agree with any String-keyed lookup of the names.
 struct ByteStringInterner {
     private(set) var names: [String] = []
+    private var nameIndex: [String: Int] = [:]
+    /// The item of each distinct byte string (entry).
+    private var entryItem: [Int] = []
     private var storage: [UInt8] = []
     private var offsets: [Int] = [0]
     private var table: [Int32]
@@ -178,7 +186,7 @@ struct ByteStringInterner {
         while true {
             let entry = table[slot]
             if entry < 0 { return nil }
-            if hashes[slot] == h && equals(Int(entry), bytes) { return Int(entry) }
+            if hashes[slot] == h && equals(Int(entry), bytes) { return entryItem[Int(entry)] }
             slot = (slot + 1) & mask
         }
     }
@@ -190,17 +198,26 @@ struct ByteStringInterner {
         while true {
             let entry = table[slot]
             if entry < 0 { break }
-            if hashes[slot] == h && equals(Int(entry), bytes) { return Int(entry) }
+            if hashes[slot] == h && equals(Int(entry), bytes) { return entryItem[Int(entry)] }
             slot = (slot + 1) & mask
         }
-        let index = names.count
-        table[slot] = Int32(index)
+        let entry = entryItem.count
+        table[slot] = Int32(entry)
         hashes[slot] = h
         storage.append(contentsOf: bytes)
         offsets.append(storage.count)
-        names.append(String(decoding: bytes, as: UTF8.self))
-        if names.count * 2 > table.count { grow() }
-        return index
+        let name = CSVReader.text(bytes)
+        let item: Int
+        if let existing = nameIndex[name] {
+            item = existing
+        } else {
+            item = names.count
+            names.append(name)
+            nameIndex[name] = item
+        }
+        entryItem.append(item)
+        if entryItem.count * 2 > table.count { grow() }
+        return item
     }
 
     private func equals(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -217,7 +234,7 @@ struct ByteStringInterner {
         table = [Int32](repeating: -1, count: size)
         var newHashes = [UInt64](repeating: 0, count: size)
         mask = size - 1
-        for index in names.indices {
+        for index in entryItem.indices {
             let h = storage.withUnsafeBufferPointer { s in
                 Self.hash(UnsafeBufferPointer(rebasing: s[offsets[index]..<offsets[index + 1]]))
             }

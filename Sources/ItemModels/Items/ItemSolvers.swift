@@ -204,19 +204,7 @@ func conjugateGradientDirection<O: NewtonItemObjective>(
 ) -> ([Double], Int) {
     let n = objective.itemCount
     let dim = objective.dimension
-    let diagonal = objective.hessianDiagonal(evaluation)
-    let inverseDiagonal = diagonal.map { $0 > 0 ? 1 / $0 : 1 }
-    var inverseSum = 0.0
-    for i in 0..<n { inverseSum += inverseDiagonal[i] }
-    func precondition(_ r: [Double]) -> [Double] {
-        var mu = 0.0
-        for i in 0..<n { mu += r[i] * inverseDiagonal[i] }
-        mu /= inverseSum
-        var z = [Double](repeating: 0, count: dim)
-        for i in 0..<n { z[i] = (r[i] - mu) * inverseDiagonal[i] }
-        for q in n..<dim { z[q] = r[q] * inverseDiagonal[q] }
-        return z
-    }
+    let precondition = centeredJacobiPreconditioner(diagonal: objective.hessianDiagonal(evaluation), centeredBlocks: [0..<n])
     var r = evaluation.gradient.map { -$0 }
     // Remove rounding drift along u so the right-hand side lies in the centered subspace.
     var drift = 0.0
@@ -227,6 +215,31 @@ func conjugateGradientDirection<O: NewtonItemObjective>(
     return preconditionedConjugateGradient(
         rightHandSide: r, target: min(0.1, bNorm) * bNorm, maximumIterations: max(dim, 10),
         product: { objective.hessianVectorProduct(evaluation, $0) }, precondition: precondition)
+}
+
+/// The Jacobi preconditioner D⁻¹ (entries with D ≤ 0 taken as 1) restricted to the subspace on
+/// which every block in `centeredBlocks` sums to zero: on a block B, z_B = D_B⁻¹(r_B − m·1) with
+/// m = (1ᵀD_B⁻¹r_B)/(1ᵀD_B⁻¹1), so z is centred on B and the map is symmetric positive definite
+/// there; other entries are z = D⁻¹r. The truncated-Newton steps of the item solvers (Σθ = 0)
+/// and of the per-item Thurstonian fit (mean μ = 0 and mean log σ = 0) use it.
+func centeredJacobiPreconditioner(diagonal: [Double], centeredBlocks: [Range<Int>]) -> ([Double]) -> [Double] {
+    let inverseDiagonal = diagonal.map { $0 > 0 ? 1 / $0 : 1 }
+    let inverseSums = centeredBlocks.map { block in
+        var sum = 0.0
+        for i in block { sum += inverseDiagonal[i] }
+        return sum
+    }
+    return { r in
+        var z = [Double](repeating: 0, count: r.count)
+        for q in 0..<r.count { z[q] = r[q] * inverseDiagonal[q] }
+        for (block, inverseSum) in zip(centeredBlocks, inverseSums) {
+            var m = 0.0
+            for i in block { m += r[i] * inverseDiagonal[i] }
+            m /= inverseSum
+            for i in block { z[i] = (r[i] - m) * inverseDiagonal[i] }
+        }
+        return z
+    }
 }
 
 /// Hunter's (2004) MM for Bradley–Terry, generalized to the L2 penalty.

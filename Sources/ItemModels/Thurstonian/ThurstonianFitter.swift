@@ -152,10 +152,15 @@ public struct ThurstonianFitter: Sendable {
             throw .numericalFailure("the per-item Thurstonian fit left the range of floating point (σ overflowed or reached 0); "
                                     + "the weights span too many orders of magnitude for this model — rescale them or use --variance shared")
         }
-        let nll = ThurstonianLikelihood(data: data).evaluate(x, gradient: &point.gradient)
+        // The log-likelihood: the same pairs without the penalties (no second aggregation of the records).
+        var unpenalized = likelihood
+        unpenalized.l2Penalty = 0
+        unpenalized.logScalePenalty = 0
+        var scratch = [Double]()
+        let nll = unpenalized.evaluate(x, gradient: &scratch)
         let report = BradleyTerryFitReport(
             solver: .truncatedNewton, iterations: iterations, innerIterations: inner, objective: point.value,
-            logLikelihood: -nll, maxAbsGradient: maxAbs(evaluate(x).gradient), stopReason: stop,
+            logLikelihood: -nll, maxAbsGradient: maxAbs(point.gradient), stopReason: stop,
             converged: stop == .gradientTolerance, seconds: 0)
         return ThurstonianFit(model: model, report: report)
     }
@@ -179,19 +184,8 @@ public struct ThurstonianFitter: Sendable {
     static func newtonDirection(_ likelihood: ThurstonianLikelihood, _ curvature: ThurstonianLikelihood.Curvature,
                                 gradient: [Double]) -> ([Double], Int) {
         let n = likelihood.itemCount
-        let inverseDiagonal = likelihood.gaussNewtonDiagonal(curvature).map { $0 > 0 ? 1 / $0 : 1 }
-        var inverseSums = [0.0, 0.0]
-        for b in 0..<2 { for i in 0..<n { inverseSums[b] += inverseDiagonal[b * n + i] } }
-        func precondition(_ r: [Double]) -> [Double] {
-            var z = [Double](repeating: 0, count: 2 * n)
-            for b in 0..<2 {
-                var m = 0.0
-                for i in 0..<n { m += r[b * n + i] * inverseDiagonal[b * n + i] }
-                m /= inverseSums[b]
-                for i in 0..<n { z[b * n + i] = (r[b * n + i] - m) * inverseDiagonal[b * n + i] }
-            }
-            return z
-        }
+        let precondition = centeredJacobiPreconditioner(diagonal: likelihood.gaussNewtonDiagonal(curvature),
+                                                        centeredBlocks: [0..<n, n..<(2 * n)])
         let b = gradient.map { -$0 }
         let bNorm = b.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return preconditionedConjugateGradient(
